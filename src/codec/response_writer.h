@@ -1,0 +1,22 @@
+// Writes settlements as the 2303/2304 response of HIS-INTERFACE.md §3, and the
+// trace as readable text (`yizhan settle --explain`).
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+#include "engine/types.h"
+
+namespace yz::codec {
+
+// <response><infcode>0</infcode>…<output><setlinfo/><setldetail/><yz_trace/>
+// <yz_monitor/><yz_accum/></output></response>
+std::string write_settlement_response(const Settlement& s, const std::string& msgid);
+// <response> with infcode -2 (business) or -1 (system), err_code, err_msg.
+std::string write_error_response(int infcode, const Status& st);
+// The Chinese sentence for one trace step.
+std::string explain_step(const TraceStep& step);
+// The whole settlement as text for a cashier: payers, then each trace step.
+std::string explain_text(const Settlement& s);
+
+}  // namespace yz::codec

@@ -1,0 +1,38 @@
+// The settlement engine: pure computation (no I/O, no clocks, no globals).
+// RULES.md §0's pipeline: identity → out-of-catalogue control → basic →
+// critical illness → supplementary → assistance → tilt → monitoring.
+#pragma once
+
+#include <vector>
+
+#include "core/status.h"
+#include "engine/types.h"
+#include "policy/registry.h"
+
+namespace yz {
+
+struct SettleRequest {
+  std::string insuplc_admdvs;   // the insured region: selects the policy
+  const Person* person = nullptr;
+  const Hospital* hospital = nullptr;
+  const Stay* stay = nullptr;
+  YearAccum accum;              // the person's year-to-date accumulators before this stay
+};
+
+// One settlement. Errors (Status not ok) are business errors: no policy for the
+// region or med_type, an empty stay, amounts out of range. `out` is then
+// unspecified.
+Status settle(const policy::Registry& reg, const SettleRequest& req, Settlement& out);
+
+// Splits a fee line into its cost classes (rounded half-up to the fen per line).
+FeeSplit split_line(const FeeLine& line);
+FeeSplit split_stay(const std::vector<FeeLine>& lines);
+
+// Several stays of one person in order, carrying the accumulators from each to
+// the next, starting from `start` (a new year starts from zero).
+Status settle_sequence(const policy::Registry& reg, const std::string& insuplc_admdvs,
+                       const Person& person, const Hospital& hospital,
+                       const std::vector<Stay>& stays, const YearAccum& start,
+                       std::vector<Settlement>& out);
+
+}  // namespace yz
