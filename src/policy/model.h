@@ -127,10 +127,14 @@ struct Scheme {
   std::optional<Fen> trigger_inscp_above;  // … and in-policy cost strictly above this
   std::string pool = "main";
   std::optional<Fen> pool_cap;        // one cap for every category (ZS 120000.00)
+  std::string cap_id;                 // the rule that sets the cap (GS-MA-CAP, ZS-MA-CAP)
   std::array<CategoryTerm, kCategoryCount> terms;
   std::optional<TopUp> topup;
-  std::string note_id;                // a rule that only explains (GS-MA-DIRECT)
-  CategorySet note_categories;
+  struct Note {                       // a rule that only explains (GS-MA-DIRECT, PS-MA-BASE)
+    std::string id;
+    CategorySet categories;           // empty = every category
+  };
+  std::vector<Note> notes;
 };
 struct Referral {                      // PS-REFERRAL
   std::string id;
