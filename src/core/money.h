@@ -96,9 +96,12 @@ class Exact {
   constexpr Exact() = default;
   static Exact of(Fen f) { return Exact(detail::checked_mul(f.fen(), kScale)); }
   static Exact times(Fen f, Bp r) { return Exact(detail::checked_mul(f.fen(), r.bp())); }
+  // f x q / 10000 where q is a quantity scaled by 10000 (1.5 -> 15000).
+  static Exact scaled(Fen f, int64_t q_e4) { return Exact(detail::checked_mul(f.fen(), q_e4)); }
   constexpr int64_t raw() const { return v_; }
   Exact operator+(Exact o) const { return Exact(detail::checked_add(v_, o.v_)); }
   Exact operator-(Exact o) const { return Exact(detail::checked_sub(v_, o.v_)); }
+  bool is_negative() const { return v_ < 0; }
   Exact& operator+=(Exact o) { return *this = *this + o; }
   constexpr auto operator<=>(const Exact&) const = default;
 

@@ -86,7 +86,8 @@ struct YearAccum {
   Fen supp_base, supp_paid;              // commercial supplementary
   std::vector<NamedAmount> ma_paid;      // per assistance pool ("main", "special", "large")
   Fen tilt_base, tilt_paid;              // tilt assistance
-  Fen psn_burden;                        // personal burden (monitoring)
+  Fen psn_burden;                        // personal burden, psn_part_amt (monitoring)
+  Fen inscp_burden;                      // in-policy self-pay only (monitor_base = inscp_selfpay)
 
   Fen get(const std::vector<NamedAmount>& v, std::string_view name) const;
   static void add(std::vector<NamedAmount>& v, std::string_view name, Fen amount);

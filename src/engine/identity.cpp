@@ -1,0 +1,107 @@
+// Identity (PS-ID-HIGHEST, applied in every region): the person's identities
+// valid on the discharge date resolve to ONE category (待遇就高不重复): the
+// highest assistance ratio, then the larger cap, then the region's listed order.
+#include <algorithm>
+
+#include "engine/context.h"
+
+namespace yz::engine {
+
+namespace {
+
+bool valid_on(const Identity& id, Date d, int retro_months) {
+  // ZS-MA-RETRO: an identity recognised up to N months after discharge counts.
+  Date latest_begin = retro_months > 0 ? d.plus_months(retro_months) : d;
+  if (id.begntime > latest_begin) return false;
+  return !id.endtime || *id.endtime >= d;
+}
+
+struct Rank {
+  Category cat;
+  Bp ratio;
+  std::optional<Fen> cap;  // nullopt = no cap (largest)
+  int order;
+};
+
+// The assistance terms a category would get for this stay: the first scheme
+// whose conditions hold and that lists the category.
+Rank rank_of(const Ctx& c, Category cat) {
+  Rank r{cat, Bp(), Fen(), 99};
+  if (c.pol.categories) {
+    auto it = std::find(c.pol.categories->begin(), c.pol.categories->end(), cat);
+    if (it != c.pol.categories->end()) r.order = int(it - c.pol.categories->begin());
+  }
+  if (!c.pol.assistance) return r;
+  for (const auto& s : c.pol.assistance->schemes) {
+    const auto& term = s.terms[int(cat)];
+    if (!term.present) continue;
+    if (std::find(s.med_types.begin(), s.med_types.end(), c.stay.med_type) == s.med_types.end()) continue;
+    if (!s.disease_list.empty()) {
+      const policy::DiseaseList* dl = c.pol.disease_list(s.disease_list);
+      if (!dl || !dl->contains(c.stay.dscg_maindiag_code)) continue;
+    }
+    if (s.requires_mental_disability && !c.person.mental_disability) continue;
+    r.ratio = term.ratio;
+    if (term.cap && s.pool_cap) r.cap = min(*term.cap, *s.pool_cap);
+    else if (term.cap) r.cap = term.cap;
+    else r.cap = s.pool_cap;
+    return r;
+  }
+  return r;
+}
+
+bool better(const Rank& a, const Rank& b) {
+  if (a.ratio != b.ratio) return a.ratio > b.ratio;
+  if (a.cap != b.cap) return !a.cap || (b.cap && *a.cap > *b.cap);
+  return a.order < b.order;
+}
+
+std::optional<Category> pick(const Ctx& c, int retro_months, std::string& seen) {
+  std::optional<Rank> best;
+  if (!c.pol.identity_map) return std::nullopt;
+  for (const Identity& id : c.person.identities) {
+    auto m = c.pol.identity_map->find(id.psn_idet_type);
+    if (m == c.pol.identity_map->end()) continue;
+    if (!valid_on(id, c.stay.enddate, retro_months)) continue;
+    Rank r = rank_of(c, m->second);
+    if (!seen.empty()) seen += ",";
+    seen += policy::category_code(m->second);
+    if (!best || better(r, *best)) best = r;
+  }
+  if (!best) return std::nullopt;
+  return best->cat;
+}
+
+}  // namespace
+
+void resolve_identity(Ctx& c) {
+  std::string seen;
+  c.cat = pick(c, 0, seen);
+  const policy::AssistanceRule* ma = c.pol.assistance;
+  const int retro = ma ? ma->retro_months : 0;
+  std::string seen_retro;
+  c.ma_cat = retro > 0 ? pick(c, retro, seen_retro) : c.cat;
+
+  // "Left assistance" (ZS-MON-POOL): had a mapped identity that ended before discharge.
+  if (!c.ma_cat && c.pol.identity_map)
+    for (const Identity& id : c.person.identities)
+      if (c.pol.identity_map->count(id.psn_idet_type) && id.endtime && *id.endtime < c.stay.enddate)
+        c.left_assistance = true;
+
+  c.out.category = c.cat;
+  c.out.assistance_category = c.ma_cat;
+
+  TraceStep& t = c.step(c.pol.identity ? c.pol.identity->id : "PS-ID-HIGHEST", Tier::Identity);
+  t.applied = c.cat.has_value();
+  t.reason = c.cat ? Reason::Applied : Reason::NoCategory;
+  t.figures.push_back(fig_text("valid", seen.empty() ? "-" : seen));
+  t.figures.push_back(fig_text("category", c.cat ? policy::category_code(*c.cat) : "-"));
+  if (retro > 0 && c.ma_cat != c.cat) {
+    TraceStep& r = c.step(ma->retro_id.empty() ? "RETRO" : ma->retro_id, Tier::Identity);
+    r.applied = c.ma_cat.has_value();
+    r.figures.push_back(fig_count("retro_months", retro));
+    r.figures.push_back(fig_text("category", c.ma_cat ? policy::category_code(*c.ma_cat) : "-"));
+  }
+}
+
+}  // namespace yz::engine
