@@ -50,7 +50,7 @@ class Reader {
   const char* raw(const pugi::xml_node& n, const char* name) {
     pugi::xml_attribute a = n.attribute(name);
     if (!a) return nullptr;
-    used_.insert(a.name());
+    used_.insert({n.offset_debug(), a.name()});
     return a.value();
   }
   std::string req(const pugi::xml_node& n, const char* name, const std::string& rule) {
@@ -139,11 +139,10 @@ class Reader {
     return out;
   }
 
-  void begin(const pugi::xml_node&) { used_.clear(); }
   void done(const pugi::xml_node& n, const std::string& rule) {
     for (pugi::xml_attribute a : n.attributes())
-      if (!used_.count(a.name())) fail(n, rule, a.name(), std::string("unknown attribute on <") + n.name() + ">");
-    used_.clear();
+      if (!used_.count({n.offset_debug(), a.name()}))
+        fail(n, rule, a.name(), std::string("unknown attribute on <") + n.name() + ">");
   }
   void children_only(const pugi::xml_node& n, const std::string& rule, std::initializer_list<const char*> allowed) {
     for (pugi::xml_node c : n.children()) {
@@ -174,7 +173,7 @@ class Reader {
  private:
   std::string file_;
   std::vector<size_t> newlines_;
-  std::set<std::string> used_;
+  std::set<std::pair<ptrdiff_t, std::string>> used_;  // (element, attribute) read
 };
 
 BasicRule read_basic(Reader& r, const pugi::xml_node& n) {
