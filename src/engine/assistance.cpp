@@ -12,7 +12,9 @@ bool covers(const std::vector<int>& med_types, int m) {
   return std::find(med_types.begin(), med_types.end(), m) != med_types.end();
 }
 
-// Why a scheme does not apply to this stay, or Applied.
+}  // namespace
+
+// Why a scheme does not apply to this stay and category, or Applied.
 Reason test_scheme(const Ctx& c, const policy::Scheme& s, Category cat) {
   if (!covers(s.med_types, c.stay.med_type)) return Reason::MedTypeNotCovered;
   if (!s.terms[int(cat)].present) return Reason::NoCategory;
@@ -25,6 +27,8 @@ Reason test_scheme(const Ctx& c, const policy::Scheme& s, Category cat) {
   if (s.trigger_inscp_above && !(c.out.split.inscp_scp_amt > *s.trigger_inscp_above)) return Reason::BelowThreshold;
   return Reason::Applied;
 }
+
+namespace {
 
 // What is left of the caps of a scheme for a category: the term's own cap and
 // the pool's cap, both on the pool's year-to-date payments. nullopt = no cap.

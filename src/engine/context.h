@@ -55,6 +55,9 @@ Exact cumulative(Fen base, Fen threshold, const std::vector<policy::Segment>& se
 // round(F(after)) - round(F(before)): stays of a year add up to round(F(year)).
 Fen increment(Fen before, Fen after, Fen threshold, const std::vector<policy::Segment>& segs, Bp bonus);
 
+// Why an assistance scheme does not apply to this stay and category, or Applied.
+Reason test_scheme(const Ctx& c, const policy::Scheme& s, Category cat);
+
 void resolve_identity(Ctx& c);
 void apply_ooc_cap(Ctx& c);
 Status apply_basic(Ctx& c);

@@ -24,7 +24,9 @@ struct Rank {
 };
 
 // The assistance terms a category would get for this stay: the first scheme
-// whose conditions hold and that lists the category.
+// whose conditions hold and that lists the category; when none holds (an
+// ordinary Pengshui stay), the first scheme that lists it, so that the ranking
+// still follows the region's benefit levels.
 Rank rank_of(const Ctx& c, Category cat) {
   Rank r{cat, Bp(), Fen(), 99};
   if (c.pol.categories) {
@@ -32,21 +34,24 @@ Rank rank_of(const Ctx& c, Category cat) {
     if (it != c.pol.categories->end()) r.order = int(it - c.pol.categories->begin());
   }
   if (!c.pol.assistance) return r;
-  for (const auto& s : c.pol.assistance->schemes) {
-    const auto& term = s.terms[int(cat)];
-    if (!term.present) continue;
-    if (std::find(s.med_types.begin(), s.med_types.end(), c.stay.med_type) == s.med_types.end()) continue;
-    if (!s.disease_list.empty()) {
-      const policy::DiseaseList* dl = c.pol.disease_list(s.disease_list);
-      if (!dl || !dl->contains(c.stay.dscg_maindiag_code)) continue;
+  const policy::Scheme* chosen = nullptr;
+  for (const auto& s : c.pol.assistance->schemes)
+    if (test_scheme(c, s, cat) == Reason::Applied) {
+      chosen = &s;
+      break;
     }
-    if (s.requires_mental_disability && !c.person.mental_disability) continue;
-    r.ratio = term.ratio;
-    if (term.cap && s.pool_cap) r.cap = min(*term.cap, *s.pool_cap);
-    else if (term.cap) r.cap = term.cap;
-    else r.cap = s.pool_cap;
-    return r;
-  }
+  if (!chosen)
+    for (const auto& s : c.pol.assistance->schemes)
+      if (s.terms[int(cat)].present) {
+        chosen = &s;
+        break;
+      }
+  if (!chosen) return r;
+  const auto& term = chosen->terms[int(cat)];
+  r.ratio = term.ratio;
+  if (term.cap && chosen->pool_cap) r.cap = min(*term.cap, *chosen->pool_cap);
+  else if (term.cap) r.cap = term.cap;
+  else r.cap = chosen->pool_cap;
   return r;
 }
 
