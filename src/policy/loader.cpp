@@ -153,6 +153,14 @@ class Reader {
     }
   }
 
+  // mark="seed|published|illustrative"; true when illustrative.
+  bool mark(const pugi::xml_node& n, const std::string& rule) {
+    std::string m = opt(n, "mark", "seed");
+    if (m != "seed" && m != "published" && m != "illustrative")
+      fail(n, rule, "mark", "must be seed, published or illustrative: \"" + m + "\"");
+    return m == "illustrative";
+  }
+
   // Fills the common fields of every rule element.
   void meta(const pugi::xml_node& n, RuleMeta& m) {
     m.kind = n.name();
@@ -160,10 +168,7 @@ class Reader {
     m.from = date(n, "from", m.id);
     if (n.attribute("to")) m.to = date(n, "to", m.id);
     if (m.to < m.from) fail(n, m.id, "to", "effective-to before effective-from");
-    std::string mark = opt(n, "mark", "seed");
-    if (mark != "seed" && mark != "published" && mark != "illustrative")
-      fail(n, m.id, "mark", "must be seed, published or illustrative");
-    m.illustrative = mark == "illustrative";
+    m.illustrative = mark(n, m.id);
     m.file = file_;
     m.line = line(n);
   }
@@ -252,7 +257,7 @@ CriticalRule read_critical(Reader& r, const pugi::xml_node& n) {
     t.threshold = r.amount(tilt, "threshold", t.id);
     t.ratio_bonus = r.ratio(tilt, "ratio_bonus", t.id);
     t.cap = r.cap(tilt, "cap", t.id, true).second;
-    t.illustrative = r.opt(tilt, "mark") == "illustrative";
+    t.illustrative = r.mark(tilt, t.id);
     r.done(tilt, t.id);
     c.tilt = t;
   }
@@ -473,7 +478,7 @@ void read_region_data(Reader& r, const pugi::xml_node& root, Region& g) {
   for (pugi::xml_node d : root.children("disease_list")) {
     DiseaseList dl;
     dl.id = r.req(d, "id", "");
-    dl.illustrative = r.opt(d, "mark") == "illustrative";
+    dl.illustrative = r.mark(d, dl.id);
     if (r.flag(d, "major", dl.id, false)) g.major_disease_lists.push_back(dl.id);
     r.done(d, dl.id);
     r.children_only(d, dl.id, {"icd"});
@@ -523,6 +528,7 @@ std::unique_ptr<Region> read_region(const std::string& file, std::string_view te
   if (std::string_view(root.name()) != "region") r.fail(root, "", root.name(), "the root element must be <region>");
   auto g = std::make_unique<Region>();
   g->file = file;
+  g->line = r.line(root);
   g->admdvs = r.req(root, "admdvs", "");
   if (g->admdvs.size() != 6 || !std::all_of(g->admdvs.begin(), g->admdvs.end(), ::isdigit))
     r.fail(root, "", "admdvs", "must be 6 digits");
@@ -570,7 +576,7 @@ Status Registry::add_file(const std::string& name, std::string_view xml) {
     auto g = read_region(name, xml);
     std::string code = g->admdvs;
     if (regions_.count(code))
-      return Status::error("YZ-POLICY-INVALID", name + ":1: field admdvs: region " + code + " defined twice (also in " +
+      return Status::error("YZ-POLICY-INVALID", name + ":" + std::to_string(g->line) + ": field admdvs: region " + code + " defined twice (also in " +
                                                     regions_[code]->file + ")");
     regions_.emplace(code, std::move(g));
     return Status::ok();
@@ -588,9 +594,9 @@ Status Registry::finish() {
       auto it = regions_.find(p->parent);
       if (it == regions_.end())
         return Status::error("YZ-POLICY-INVALID",
-                             p->file + ":1: field parent: no region file for parent admdvs " + p->parent);
+                             p->file + ":" + std::to_string(p->line) + ": field parent: no region file for parent admdvs " + p->parent);
       if (!seen.insert(p->parent).second)
-        return Status::error("YZ-POLICY-INVALID", p->file + ":1: field parent: the region tree has a cycle");
+        return Status::error("YZ-POLICY-INVALID", p->file + ":" + std::to_string(p->line) + ": field parent: the region tree has a cycle");
       p = it->second.get();
     }
     // Disease lists referenced by schemes must exist somewhere up the chain.

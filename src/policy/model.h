@@ -227,6 +227,7 @@ struct Region {
   std::string version;
   std::string document;
   std::string file;
+  int line = 0;             // of the <region> element
   // Inherited by children unless they define their own (whole replacement).
   std::vector<Category> categories;                 // listed order (tie-break)
   bool has_categories = false;
