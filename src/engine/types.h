@@ -106,8 +106,8 @@ enum class Reason : uint8_t {
   NoCategory,          // person has no category this rule covers
   NotEligiblePlace,    // where the stay was treated does not qualify
   NoReferral,          // PS-REFERRAL
-  ConditionNotMet,     // disease list / trigger / flag
-  BelowThreshold,
+  ConditionNotMet,     // disease list / hospital level / certificate flag
+  BelowThreshold,      // an amount at or below a threshold or trigger
   CapReached,
   MedTypeNotCovered,
   NothingLeft,         // base is zero
