@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "engine/types.h"
@@ -18,5 +19,14 @@ std::string write_error_response(int infcode, const Status& st);
 std::string explain_step(const TraceStep& step);
 // The whole settlement as text for a cashier: payers, then each trace step.
 std::string explain_text(const Settlement& s);
+
+// Added by the codec (not part of the fixed interface above):
+// The offline calculator's output: <results> holding one 2303 response per
+// settlement, in order, each with msgid = its mdtrt_id (HIS-INTERFACE.md §5).
+std::string write_results(const std::vector<Settlement>& settlements);
+// setl_proc_info of a setldetail row: one line naming the rule ID.
+std::string explain_fund(const FundLine& f);
+// One line for a monitoring alert.
+std::string explain_alert(const Alert& a);
 
 }  // namespace yz::codec

@@ -1,0 +1,186 @@
+// yizhan: the offline calculator (HIS-INTERFACE.md §5).
+//
+//   yizhan settle [--policy-dir DIR] [--explain] CASE.xml
+//   yizhan --version | --help
+//
+// Exit status: 0 every stay computed; 1 usage; 2 bad case or business error
+// (error response with infcode -2 on stdout); 3 the policy files failed to
+// load (infcode -1); 4 internal error (infcode -1). Never throws out of main.
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <new>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codec/case_reader.h"
+#include "codec/response_writer.h"
+#include "core/money.h"
+#include "engine/engine.h"
+#include "policy/registry.h"
+
+#ifndef YZ_DEFAULT_POLICY_DIR
+#define YZ_DEFAULT_POLICY_DIR "config/regions"
+#endif
+#ifndef YZ_VERSION_STRING
+#define YZ_VERSION_STRING "0.1.0"
+#endif
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 1;
+constexpr int kExitCase = 2;
+constexpr int kExitPolicy = 3;
+constexpr int kExitInternal = 4;
+
+constexpr size_t kMaxCaseBytes = size_t(16) << 20;  // as the reader's limit
+
+const char* kUsage =
+    "用法 / usage:\n"
+    "  yizhan settle [--policy-dir DIR] [--explain] CASE.xml\n"
+    "      按 HIS-INTERFACE.md §5 的案例文件离线试算每个 stay，输出 <results>（每个 stay 一个 2303 应答）。\n"
+    "      Settles each stay of the case offline and prints <results> with one 2303 response per stay.\n"
+    "      --policy-dir DIR  地区政策目录 (default: " YZ_DEFAULT_POLICY_DIR ")\n"
+    "      --explain         输出便于收费员阅读的计算说明，而不是 XML\n"
+    "  yizhan --version\n"
+    "  yizhan --help\n"
+    "exit status: 0 ok; 1 usage; 2 bad case / business error (infcode -2); 3 policy load failure (infcode -1);\n"
+    "             4 internal error (infcode -1)\n";
+
+int emit_error(int infcode, const yz::Status& st, int exit_code) {
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += yz::codec::write_error_response(infcode, st);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  std::fprintf(stderr, "yizhan: %s: %s\n", st.code().c_str(), st.message().c_str());
+  return exit_code;
+}
+
+// Reads at most kMaxCaseBytes + 1 bytes, so that an oversized file is reported
+// by the reader (YZ-CASE-LIMIT) without reading all of it.
+yz::Status read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return yz::Status::error("YZ-CASE-FILE", "无法打开案例文件: " + path);
+  out.clear();
+  char buf[65536];
+  while (in && out.size() <= kMaxCaseBytes) {
+    in.read(buf, sizeof buf);
+    out.append(buf, size_t(in.gcount()));
+  }
+  if (in.bad()) return yz::Status::error("YZ-CASE-FILE", "读取案例文件失败: " + path);
+  return yz::Status::ok();
+}
+
+int settle(const std::string& policy_dir, const std::string& case_path, bool explain) {
+  yz::policy::Registry reg;
+  if (yz::Status st = yz::policy::Registry::load_dir(policy_dir, reg); !st)
+    return emit_error(-1, yz::Status::error(st.code().empty() ? "YZ-POLICY" : st.code(),
+                                            "政策文件加载失败（" + policy_dir + "）: " + st.message()),
+                      kExitPolicy);
+
+  std::string xml;
+  if (yz::Status st = read_file(case_path, xml); !st) return emit_error(-2, st, kExitCase);
+  yz::codec::Case c;
+  if (yz::Status st = yz::codec::read_case(xml, c); !st) return emit_error(-2, st, kExitCase);
+
+  std::vector<yz::Settlement> results;
+  if (yz::Status st = yz::settle_sequence(reg, c.insuplc_admdvs, c.person, c.hospital, c.stays, yz::YearAccum{}, results);
+      !st)
+    return emit_error(-2, st, kExitCase);
+
+  std::string out;
+  if (explain) {
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (i) out += "\n";
+      out += "== 第 " + std::to_string(i + 1) + " 次就诊（共 " + std::to_string(results.size()) + " 次）==\n";
+      out += yz::codec::explain_text(results[i]);
+    }
+  } else {
+    out = yz::codec::write_results(results);
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+int run(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  if (args[0] == "--version" || args[0] == "-V") {
+    std::printf("yizhan %s\n", YZ_VERSION_STRING);
+    return kExitOk;
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  if (args[0] != "settle") {
+    std::fprintf(stderr, "yizhan: unknown command '%.*s'\n%s", int(args[0].size()), args[0].data(), kUsage);
+    return kExitUsage;
+  }
+  std::string policy_dir = YZ_DEFAULT_POLICY_DIR;
+  std::string case_path;
+  bool explain = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    if (a == "--explain") {
+      explain = true;
+    } else if (a == "--policy-dir") {
+      if (i + 1 >= args.size()) {
+        std::fprintf(stderr, "yizhan: --policy-dir needs a directory\n%s", kUsage);
+        return kExitUsage;
+      }
+      policy_dir = std::string(args[++i]);
+    } else if (a.substr(0, 13) == "--policy-dir=") {
+      policy_dir = std::string(a.substr(13));
+    } else if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return kExitOk;
+    } else if (a.size() > 1 && a[0] == '-') {
+      std::fprintf(stderr, "yizhan: unknown option '%.*s'\n%s", int(a.size()), a.data(), kUsage);
+      return kExitUsage;
+    } else if (case_path.empty()) {
+      case_path = std::string(a);
+    } else {
+      std::fprintf(stderr, "yizhan: one case file only\n%s", kUsage);
+      return kExitUsage;
+    }
+  }
+  if (case_path.empty()) {
+    std::fprintf(stderr, "yizhan: settle needs a case file\n%s", kUsage);
+    return kExitUsage;
+  }
+  return settle(policy_dir, case_path, explain);
+}
+
+}  // namespace
+
+// Reports an exception without letting a second one escape.
+int emit_caught(int infcode, const char* code, const char* what, int exit_code) noexcept {
+  try {
+    return emit_error(infcode, yz::Status::error(code, what), exit_code);
+  } catch (...) {
+    std::fputs("yizhan: out of memory while reporting an error\n", stderr);
+    return exit_code;
+  }
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const yz::MoneyOverflow&) {
+    return emit_caught(-2, "YZ-INPUT-AMOUNT", "金额超出可计算范围", kExitCase);
+  } catch (const std::bad_alloc&) {
+    return emit_caught(-1, "YZ-SYSTEM", "内存不足", kExitInternal);
+  } catch (const std::exception&) {
+    return emit_caught(-1, "YZ-SYSTEM", "内部错误", kExitInternal);
+  } catch (...) {
+    return emit_caught(-1, "YZ-SYSTEM", "内部错误", kExitInternal);
+  }
+}
