@@ -71,11 +71,32 @@ void pool_rule(Ctx& c, const policy::MonitorPoolRule& rule) {
   c.out.alerts.push_back({rule.id, kind, recipients.empty() ? "医保" : recipients, label, figure, threshold, false, "year"});
 }
 
+// ZS-MON-BOTTOM: assistance objects of the listed categories whose year's
+// personal burden reaches the line go on the quarterly bottom-line list; the
+// decision is taken case by case, never here.
+void bottom_rule(Ctx& c, const policy::MonitorBottomRule& rule) {
+  const Fen figure = rule.base == policy::MonitorBase::PsnPart ? c.acc.psn_burden : c.acc.inscp_burden;
+  TraceStep& t = c.step(rule.id, Tier::Monitor);
+  t.base = figure;
+  if (!c.ma_cat || !rule.categories.has(*c.ma_cat)) {
+    t.reason = Reason::NoCategory;
+    return;
+  }
+  t.figures.push_back(fig_amount("threshold", rule.min));
+  if (figure < rule.min) {
+    t.reason = Reason::BelowThreshold;
+    return;
+  }
+  t.applied = true;
+  c.out.alerts.push_back({rule.id, "bottom_line", rule.recipients, "特困、低保、低边对象", figure, rule.min, false, "year"});
+}
+
 }  // namespace
 
 void apply_monitoring(Ctx& c) {
   if (c.pol.monitor_push) push_rule(c, *c.pol.monitor_push);
   if (c.pol.monitor_pool) pool_rule(c, *c.pol.monitor_pool);
+  if (c.pol.monitor_bottom) bottom_rule(c, *c.pol.monitor_bottom);
 }
 
 }  // namespace yz::engine

@@ -450,6 +450,18 @@ MonitorPoolRule read_monitor_pool(Reader& r, const pugi::xml_node& n) {
   return m;
 }
 
+MonitorBottomRule read_monitor_bottom(Reader& r, const pugi::xml_node& n) {
+  MonitorBottomRule m;
+  r.meta(n, m);
+  m.base = read_monitor_base(r, n, m.id);
+  m.categories = r.categories(n, "categories", m.id);
+  m.min = r.amount(n, "min", m.id);
+  m.recipients = r.req(n, "recipients", m.id);
+  r.done(n, m.id);
+  r.children_only(n, m.id, {});
+  return m;
+}
+
 void read_region_data(Reader& r, const pugi::xml_node& root, Region& g) {
   if (pugi::xml_node cats = root.child("categories")) {
     g.has_categories = true;
@@ -539,7 +551,7 @@ std::unique_ptr<Region> read_region(const std::string& file, std::string_view te
   g->document = r.opt(root, "document");
   r.done(root, "");
   r.children_only(root, "", {"categories", "identity_map", "disease_list", "identity", "basic", "critical_illness",
-                             "supplementary", "assistance", "ooc_cap", "tilt", "monitor_push", "monitor_pool"});
+                             "supplementary", "assistance", "ooc_cap", "tilt", "monitor_push", "monitor_pool", "monitor_bottom"});
   read_region_data(r, root, *g);
   for (pugi::xml_node n : root.children()) {
     std::string_view k = n.name();
@@ -556,6 +568,7 @@ std::unique_ptr<Region> read_region(const std::string& file, std::string_view te
     else if (k == "tilt") g->tilt.push_back(read_tilt(r, n));
     else if (k == "monitor_push") g->monitor_push.push_back(read_monitor_push(r, n));
     else if (k == "monitor_pool") g->monitor_pool.push_back(read_monitor_pool(r, n));
+    else if (k == "monitor_bottom") g->monitor_bottom.push_back(read_monitor_bottom(r, n));
   }
   check_overlaps(r, g->identity);
   check_overlaps(r, g->basic);
@@ -566,6 +579,7 @@ std::unique_ptr<Region> read_region(const std::string& file, std::string_view te
   check_overlaps(r, g->tilt);
   check_overlaps(r, g->monitor_push);
   check_overlaps(r, g->monitor_pool);
+  check_overlaps(r, g->monitor_bottom);
   return g;
 }
 

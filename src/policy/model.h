@@ -204,6 +204,13 @@ struct MonitorPoolRule : RuleMeta {   // ZS-MON-POOL: year accumulated, ">="
   std::string recipients;
 };
 
+struct MonitorBottomRule : RuleMeta {  // ZS-MON-BOTTOM: year accumulated, ">=", listed categories
+  MonitorBase base = MonitorBase::PsnPart;
+  CategorySet categories;
+  Fen min;
+  std::string recipients;
+};
+
 // ---- Identity resolution -------------------------------------------------
 struct IdentityRule : RuleMeta {};  // PS-ID-HIGHEST: one category, highest benefit
 
@@ -244,6 +251,7 @@ struct Region {
   std::vector<TiltRule> tilt;
   std::vector<MonitorPushRule> monitor_push;
   std::vector<MonitorPoolRule> monitor_pool;
+  std::vector<MonitorBottomRule> monitor_bottom;
 };
 
 }  // namespace yz::policy
