@@ -306,7 +306,7 @@ std::string explain_step(const TraceStep& step) {
   if (!step.note.empty()) parts.push_back(category_words(step.note));
   if (step.tier == Tier::Monitor) {
     if (step.applied || !step.base.is_zero())
-      parts.push_back((ends_with(id, "-MON-POOL") ? "年度累计个人负担 " : "本次个人负担 ") + yuan(step.base));
+      parts.push_back((ends_with(id, "-MON-POOL") || ends_with(id, "-MON-BOTTOM") ? "年度累计个人负担 " : "本次个人负担 ") + yuan(step.base));
   } else if (const char* bl = base_label(step.tier)) {
     parts.push_back(std::string(bl) + " " + yuan(step.base));
   }
