@@ -1016,7 +1016,12 @@ Case shrink(Case c, const std::function<bool(const Case&)>& fails) {
     progress |= attempt([](Case& t) { return std::exchange(t.person.rural, false); });
     progress |= attempt([](Case& t) { return std::exchange(t.person.mental_disability, false); });
     progress |= attempt([](Case& t) { return std::exchange(t.person.resident_tier, 1) != 1; });
-    progress |= attempt([](Case& t) { return t.hospital.admdvs != t.insured && (t.hospital.admdvs = t.insured, true); });
+    progress |= attempt([](Case& t) {
+      if (t.hospital.admdvs == t.insured) return false;
+      t.hospital.admdvs = t.insured;
+      t.hospital.fixmedins_code = "H" + t.insured + "00001";
+      return true;
+    });
     progress |= attempt([](Case& t) { return std::exchange(t.hospital.level, 2) != 2; });
     for (size_t k = 0; k < c.person.identities.size(); ++k) {
       progress |= attempt([&](Case& t) { return t.person.identities[k].endtime.has_value() && (t.person.identities[k].endtime.reset(), true); });
