@@ -90,6 +90,11 @@ struct YearAccum {
   Fen inscp_burden;                      // in-policy self-pay only (monitor_base = inscp_selfpay)
 
   Fen get(const std::vector<NamedAmount>& v, std::string_view name) const;
+  // this + sign x d, field by field (pools by name); sign is +1 or -1.
+  // A settlement's contribution is accum_after.minus(accum_before); a reversal
+  // applies it with sign -1.
+  YearAccum plus(const YearAccum& d, int sign = 1) const;
+  YearAccum minus(const YearAccum& other) const { return plus(other, -1); }
   static void add(std::vector<NamedAmount>& v, std::string_view name, Fen amount);
   bool operator==(const YearAccum&) const;
 };

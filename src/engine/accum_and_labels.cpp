@@ -48,6 +48,23 @@ void YearAccum::add(std::vector<NamedAmount>& v, std::string_view name, Fen amou
   v.push_back({std::string(name), amount});
 }
 
+YearAccum YearAccum::plus(const YearAccum& d, int sign) const {
+  YearAccum r = *this;
+  auto f = [sign](Fen a, Fen b) { return sign > 0 ? a + b : a - b; };
+  r.inpatient_stays += sign > 0 ? d.inpatient_stays : -d.inpatient_stays;
+  for (const auto& n : d.basic_paid) add(r.basic_paid, n.name, sign > 0 ? n.amount : Fen() - n.amount);
+  for (const auto& n : d.ma_paid) add(r.ma_paid, n.name, sign > 0 ? n.amount : Fen() - n.amount);
+  r.ci_base = f(r.ci_base, d.ci_base);
+  r.ci_paid = f(r.ci_paid, d.ci_paid);
+  r.supp_base = f(r.supp_base, d.supp_base);
+  r.supp_paid = f(r.supp_paid, d.supp_paid);
+  r.tilt_base = f(r.tilt_base, d.tilt_base);
+  r.tilt_paid = f(r.tilt_paid, d.tilt_paid);
+  r.psn_burden = f(r.psn_burden, d.psn_burden);
+  r.inscp_burden = f(r.inscp_burden, d.inscp_burden);
+  return r;
+}
+
 namespace {
 bool same_pools(const std::vector<NamedAmount>& a, const std::vector<NamedAmount>& b) {
   // Pools absent on one side count as zero.

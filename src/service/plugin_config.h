@@ -1,0 +1,42 @@
+// The plug-in configuration (config/yizhan.xml): the hospital's own attributes,
+// the policy directory, the platform adapter, the ledger, logging, limits.
+// Validated at yz_open; errors name file, line and field.
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+#include "engine/types.h"
+
+namespace yz::service {
+
+struct PlatformSettings {
+  std::string adapter = "memory";   // memory | https-xml | https-json (later)
+  std::string persons_file;         // memory: persons and identities to seed the in-memory platform
+  std::string base_url;             // https-*: https://127.0.0.1:8443
+  std::string ca_file, client_cert, client_key;
+  std::string access_key, secret_env;  // the secret itself only from the environment
+  int timeout_ms = 5000;
+  int retries = 2;
+};
+
+struct PluginConfig {
+  std::string file;                 // where it was loaded from
+  Hospital hospital;                // fixmedins_code, admdvs, level, fee class
+  std::string fixmedins_name;
+  std::string policy_dir;           // absolute (relative paths resolve against the config file)
+  PlatformSettings platform;
+  std::string ledger_kind = "memory";  // memory | sqlite (later)
+  std::string ledger_path;
+  std::string log_file;             // empty = no logging
+  std::string log_level = "off";    // off | error | info | debug
+  size_t max_request_bytes = 4u << 20;
+  int max_fee_lines = 100000;
+};
+
+Status load_plugin_config(const std::string& path, PluginConfig& out);
+// From text, for tests; `name` is used in messages and `base_dir` resolves relative paths.
+Status parse_plugin_config(const std::string& name, std::string_view xml, const std::string& base_dir,
+                           PluginConfig& out);
+
+}  // namespace yz::service
