@@ -1,0 +1,74 @@
+// Strict, bounded XML reading shared by every message the product accepts
+// (the offline calculator's case, the HIS request messages, the platform's
+// answers): size and depth limits, valid UTF-8 without control characters, no
+// DOCTYPE (so no DTD processing and no external entities), one root element,
+// and field readers whose errors carry a stable code and a Chinese message
+// naming the element by its path ("stay[2]/feedetail[3]/det_item_fee_sumamt").
+#pragma once
+
+#include <pugixml.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/date.h"
+#include "core/money.h"
+#include "core/status.h"
+#include "engine/types.h"
+
+namespace yz::codec {
+
+// Stable error codes (documented in the README).
+inline constexpr const char* kXml = "YZ-CASE-XML";
+inline constexpr const char* kMissing = "YZ-CASE-MISSING";
+inline constexpr const char* kDup = "YZ-CASE-DUP";
+inline constexpr const char* kLimit = "YZ-CASE-LIMIT";
+inline constexpr const char* kAmount = "YZ-INPUT-AMOUNT";
+inline constexpr const char* kRatio = "YZ-INPUT-RATIO";
+inline constexpr const char* kNumber = "YZ-INPUT-NUMBER";
+inline constexpr const char* kDate = "YZ-INPUT-DATE";
+inline constexpr const char* kCode = "YZ-INPUT-CODE";
+inline constexpr const char* kRange = "YZ-INPUT-RANGE";
+
+#define YZ_TRY(expr)              \
+  do {                            \
+    ::yz::Status yz_st_ = (expr); \
+    if (!yz_st_) return yz_st_;   \
+  } while (0)
+
+struct XmlLimits {
+  size_t max_bytes = size_t(16) << 20;
+  int max_depth = 32;  // the root is depth 1
+};
+
+// Parses `xml` into `doc` with every check above and returns its root element,
+// which must be called `root_name`.
+Status parse_strict(std::string_view xml, const XmlLimits& limits, const char* root_name, pugi::xml_document& doc,
+                    pugi::xml_node& root);
+
+std::string quote(std::string_view v);
+std::string join(const std::string& parent, std::string_view name);
+std::string indexed(const std::string& parent, std::string_view name, size_t i1);
+bool all_digits(std::string_view v, size_t n);
+bool code_chars(std::string_view v, size_t max_len);
+Status bad_code(const std::string& path, std::string_view v, const char* expect);
+
+Status req_text(pugi::xml_node parent, const char* name, const std::string& ppath, std::string& out,
+                std::string& path);
+Status opt_text(pugi::xml_node parent, const char* name, const std::string& ppath, std::optional<std::string>& out,
+                std::string& path);
+Status req_node(pugi::xml_node parent, const char* name, const std::string& ppath, pugi::xml_node& out);
+Status req_admdvs(pugi::xml_node parent, const char* name, const std::string& ppath, std::string& out);
+Status req_amount(pugi::xml_node parent, const char* name, const std::string& ppath, Fen& out);
+Status opt_amount(pugi::xml_node parent, const char* name, const std::string& ppath, std::optional<Fen>& out);
+Status req_date(pugi::xml_node parent, const char* name, const std::string& ppath, Date& out);
+Status opt_date(pugi::xml_node parent, const char* name, const std::string& ppath, std::optional<Date>& out);
+Status opt_flag(pugi::xml_node parent, const char* name, const std::string& ppath, bool& out);
+// A quantity with at most 4 decimals, scaled by 10000 ("1.5" -> 15000).
+std::optional<int64_t> parse_cnt_e4(std::string_view s);
+// One <feedetail> (HIS-INTERFACE.md §3/§5).
+Status read_fee_line(pugi::xml_node n, const std::string& lp, FeeLine& l);
+
+}  // namespace yz::codec
