@@ -112,13 +112,12 @@ void add_envelope(pugi::xml_node resp, int infcode, const std::string& err_code,
   add(resp, "respond_time");
 }
 
-void add_settlement(pugi::xml_node parent, const Settlement& s, const std::string& msgid) {
-  pugi::xml_node resp = add(parent, "response");
-  add_envelope(resp, 0, "", "", msgid);
-  pugi::xml_node out = add(resp, "output");
+}  // namespace
 
+void write_settlement_output(pugi::xml_node out, const Settlement& s, const std::string& msgid,
+                             const std::string& setl_id, const std::string& setl_time) {
   pugi::xml_node si = add(out, "setlinfo");
-  add(si, "setl_id");  // empty: 2303 is a pre-settlement; the ledger assigns it at 2304
+  add(si, "setl_id", setl_id);  // empty for 2303 (pre-settlement) and the offline calculator
   add(si, "mdtrt_id", s.mdtrt_id);
   add(si, "psn_no", s.psn_no);
   add(si, "medfee_sumamt", s.split.medfee_sumamt);
@@ -137,7 +136,7 @@ void add_settlement(pugi::xml_node parent, const Settlement& s, const std::strin
   add(si, "acct_pay", s.acct_pay);
   add(si, "psn_cash_pay", s.psn_cash_pay);
   add(si, "hosp_part_amt", s.hosp_part_amt);
-  add(si, "setl_time");  // empty: the engine has no clock
+  add(si, "setl_time", setl_time);  // empty in the offline calculator: the engine has no clock
   add(si, "med_type", std::to_string(s.med_type));
   add(si, "insutype", s.insutype);
   add(si, "medins_setl_id", msgid);
@@ -202,7 +201,32 @@ void add_settlement(pugi::xml_node parent, const Settlement& s, const std::strin
   add_accum(acc, "after", s.accum_after);
 }
 
+namespace {
+void add_settlement(pugi::xml_node parent, const Settlement& s, const std::string& msgid) {
+  pugi::xml_node resp = add(parent, "response");
+  add_envelope(resp, 0, "", "", msgid);
+  write_settlement_output(add(resp, "output"), s, msgid, "", "");
+}
 }  // namespace
+
+ResponseBuilder::ResponseBuilder(int infcode, const std::string& err_code, const std::string& err_msg,
+                                 const std::string& msgid, const std::string& refmsg_time,
+                                 const std::string& respond_time)
+    : doc_(std::make_unique<pugi::xml_document>()) {
+  pugi::xml_node resp = doc_->append_child("response");
+  add(resp, "infcode", std::to_string(infcode));
+  add(resp, "err_code", err_code);
+  add(resp, "err_msg", err_msg);
+  add(resp, "inf_refmsgid", msgid);
+  add(resp, "refmsg_time", refmsg_time);
+  add(resp, "respond_time", respond_time);
+  output_ = add(resp, "output");
+}
+ResponseBuilder::~ResponseBuilder() = default;
+std::string ResponseBuilder::str() const { return serialise(*doc_, false); }
+
+pugi::xml_node add_text(pugi::xml_node parent, const char* name, std::string_view text) { return add(parent, name, text); }
+void add_amount(pugi::xml_node parent, const char* name, Fen f) { add(parent, name, f); }
 
 std::string write_settlement_response(const Settlement& s, const std::string& msgid) {
   pugi::xml_document doc;

@@ -2,7 +2,11 @@
 // trace as readable text (`yizhan settle --explain`).
 #pragma once
 
+#include <pugixml.hpp>
+
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -28,5 +32,30 @@ std::string write_results(const std::vector<Settlement>& settlements);
 std::string explain_fund(const FundLine& f);
 // One line for a monitoring alert.
 std::string explain_alert(const Alert& a);
+
+// ---- For the plug-in's transactions ------------------------------------------
+
+// The output of 2303/2304/5203 (setlinfo, setldetail, yz_trace, yz_monitor,
+// yz_accum) under `out`.
+void write_settlement_output(pugi::xml_node out, const Settlement& s, const std::string& msgid,
+                             const std::string& setl_id, const std::string& setl_time);
+
+// A response envelope (HIS-INTERFACE.md §2) whose <output> the caller fills.
+class ResponseBuilder {
+ public:
+  ResponseBuilder(int infcode, const std::string& err_code, const std::string& err_msg, const std::string& msgid,
+                  const std::string& refmsg_time, const std::string& respond_time);
+  ~ResponseBuilder();
+  pugi::xml_node output() { return output_; }
+  std::string str() const;
+
+ private:
+  std::unique_ptr<pugi::xml_document> doc_;
+  pugi::xml_node output_;
+};
+
+// Escaped text and two-decimal amounts, for output fields.
+pugi::xml_node add_text(pugi::xml_node parent, const char* name, std::string_view text = {});
+void add_amount(pugi::xml_node parent, const char* name, Fen f);
 
 }  // namespace yz::codec

@@ -49,6 +49,10 @@ void apply_ooc_cap(Ctx& c) {
   const Fen ooc = c.out.split.fulamt_ownpay_amt;
   TraceStep& t = c.step(rule->id, Tier::Catalogue);
   t.base = ooc;
+  if (!covers(rule->med_types, c.stay.med_type)) {
+    t.reason = Reason::MedTypeNotCovered;
+    return;
+  }
   if (!c.ma_cat || !rule->categories.has(*c.ma_cat)) {
     t.reason = Reason::NoCategory;
     return;
@@ -179,6 +183,10 @@ void apply_ooc_assist(Ctx& c) {
   const Fen base = s.split.fulamt_ownpay_amt - c.ooc_excess;  // out-of-catalogue within the cap
   TraceStep& t = c.step(a.id, Tier::Assistance);
   t.base = base;
+  if (!covers(a.med_types, c.stay.med_type)) {
+    t.reason = Reason::MedTypeNotCovered;
+    return;
+  }
   if (!c.ma_cat || !a.categories.has(*c.ma_cat)) {
     t.reason = Reason::NoCategory;
     return;

@@ -1,6 +1,8 @@
 // The pipeline of RULES.md §0, in order; each tier sees what the earlier ones left.
 #include "engine/engine.h"
 
+#include <algorithm>
+
 #include "engine/context.h"
 
 namespace yz {
@@ -78,6 +80,32 @@ void flag_major_disease(Ctx& c) {
 }  // namespace
 
 
+bool six_digits(std::string_view s) {
+  return s.size() == 6 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The engine checks its own input too: the plug-in and other callers do not
+// all go through the case reader.
+Status validate(const SettleRequest& req) {
+  const Stay& stay = *req.stay;
+  if (!six_digits(req.insuplc_admdvs))
+    return Status::error("YZ-INPUT-CODE", "参保地 insuplc_admdvs 必须为 6 位数字: \"" + req.insuplc_admdvs + "\"");
+  if (!six_digits(req.hospital->admdvs))
+    return Status::error("YZ-INPUT-CODE", "医疗机构 admdvs 必须为 6 位数字: \"" + req.hospital->admdvs + "\"");
+  for (size_t i = 0; i < stay.lines.size(); ++i) {
+    const FeeLine& l = stay.lines[i];
+    const std::string where = "feedetail[" + std::to_string(i + 1) + "]";
+    if (l.chrgitm_lv < 1 || l.chrgitm_lv > 3)
+      return Status::error("YZ-INPUT-CODE", where + "/chrgitm_lv 必须为 01、02 或 03");
+    if (l.det_item_fee_sumamt.is_negative() || (l.pric && l.pric->is_negative()) ||
+        (l.pric_uplmt_amt && l.pric_uplmt_amt->is_negative()) || (l.cnt_e4 && *l.cnt_e4 < 0))
+      return Status::error("YZ-INPUT-AMOUNT", where + " 金额或数量不能为负（退费请用 2302 撤销明细）");
+    if (l.selfpay_prop.bp() < 0 || l.selfpay_prop.bp() > Bp::kOne)
+      return Status::error("YZ-INPUT-RATIO", where + "/selfpay_prop 必须在 0 到 1 之间");
+  }
+  return Status::ok();
+}
+
 }  // namespace engine
 
 Status settle(const policy::Registry& reg, const SettleRequest& req, Settlement& out) {
@@ -90,6 +118,8 @@ Status settle(const policy::Registry& reg, const SettleRequest& req, Settlement&
     return Status::error("YZ-INPUT-LEVEL", "医疗机构等级 hosp_lv 必须为 1、2 或 3");
   if (stay.med_type != 21 && stay.med_type != 14 && stay.med_type != 18)
     return Status::error("YZ-INPUT-MEDTYPE", "医疗类别 med_type 必须为 21、14 或 18");
+
+  if (Status st = validate(req); !st) return st;
 
   policy::Resolved pol;
   if (Status st = reg.resolve(req.insuplc_admdvs, stay.enddate, pol); !st) return st;

@@ -9,9 +9,13 @@ namespace yz::engine {
 
 namespace {
 
-bool valid_on(const Identity& id, Date d, int retro_months) {
-  // ZS-MA-RETRO: an identity recognised up to N months after discharge counts.
-  Date latest_begin = retro_months > 0 ? d.plus_months(retro_months) : d;
+// Valid on the discharge date d; with a retro window (ZS-MA-RETRO), an identity
+// of a retro category recognised up to N months after d counts too. An
+// identity whose endtime precedes its begntime is malformed and never valid.
+bool valid_on(const Identity& id, Category cat, Date d, int retro_months, const policy::CategorySet* retro) {
+  if (id.endtime && *id.endtime < id.begntime) return false;
+  const bool widen = retro_months > 0 && retro && retro->has(cat);
+  const Date latest_begin = widen ? d.plus_months(retro_months) : d;
   if (id.begntime > latest_begin) return false;
   return !id.endtime || *id.endtime >= d;
 }
@@ -67,7 +71,8 @@ std::optional<Category> pick(const Ctx& c, int retro_months, std::string& seen) 
   for (const Identity& id : c.person.identities) {
     auto m = c.pol.identity_map->find(id.psn_idet_type);
     if (m == c.pol.identity_map->end()) continue;
-    if (!valid_on(id, c.stay.enddate, retro_months)) continue;
+    const policy::CategorySet* retro = c.pol.assistance ? &c.pol.assistance->retro_categories : nullptr;
+    if (!valid_on(id, m->second, c.stay.enddate, retro_months, retro)) continue;
     Rank r = rank_of(c, m->second);
     if (!seen.empty()) seen += ",";
     seen += policy::category_code(m->second);
@@ -90,7 +95,8 @@ void resolve_identity(Ctx& c) {
   // "Left assistance" (ZS-MON-POOL): had a mapped identity that ended before discharge.
   if (!c.ma_cat && c.pol.identity_map)
     for (const Identity& id : c.person.identities)
-      if (c.pol.identity_map->count(id.psn_idet_type) && id.endtime && *id.endtime < c.stay.enddate)
+      if (c.pol.identity_map->count(id.psn_idet_type) && id.endtime && *id.endtime < c.stay.enddate &&
+          !(*id.endtime < id.begntime))
         c.left_assistance = true;
 
   c.out.category = c.cat;

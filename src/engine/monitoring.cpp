@@ -1,4 +1,6 @@
 // Monitoring (*-MON-*): alerts and push records; they change no amount.
+#include <algorithm>
+
 #include "engine/context.h"
 
 namespace yz::engine {
@@ -23,6 +25,10 @@ void push_rule(Ctx& c, const policy::MonitorPushRule& rule) {
       if (g.others) group = &g;
   TraceStep& t = c.step(rule.id, Tier::Monitor);
   t.base = figure;
+  if (std::find(rule.med_types.begin(), rule.med_types.end(), c.stay.med_type) == rule.med_types.end()) {
+    t.reason = Reason::MedTypeNotCovered;
+    return;
+  }
   if (!group || (group->rural_only && !c.person.rural)) {
     t.reason = Reason::NoCategory;
     t.figures.push_back(fig_count("yz_rural", c.person.rural));

@@ -215,6 +215,7 @@ AssistanceRule read_assistance(Reader& r, const pugi::xml_node& n) {
   r.meta(n, a);
   a.retro_months = r.integer(n, "retro_months", a.id, 0, 24, 0);
   a.retro_id = r.opt(n, "retro_id");
+  if (a.retro_months > 0) a.retro_categories = r.categories(n, "retro_categories", a.id);
   r.done(n, a.id);
   r.children_only(n, a.id, {"scheme", "referral"});
   for (pugi::xml_node s : n.children("scheme")) a.schemes.push_back(read_scheme(r, s));
@@ -232,6 +233,7 @@ AssistanceRule read_assistance(Reader& r, const pugi::xml_node& n) {
 OocRule read_ooc(Reader& r, const pugi::xml_node& n) {
   OocRule o;
   r.meta(n, o);
+  o.med_types = r.med_types(n, o.id, "21");
   o.categories = r.categories(n, "categories", o.id);
   o.in_province_only = r.flag(n, "in_province", o.id, true);
   r.done(n, o.id);
@@ -247,6 +249,7 @@ OocRule read_ooc(Reader& r, const pugi::xml_node& n) {
   if (pugi::xml_node as = n.child("assist")) {
     OocAssist x;
     x.id = r.req(as, "id", o.id);
+    x.med_types = r.med_types(as, x.id, "21");
     x.categories = r.categories(as, "categories", x.id);
     x.ratio = r.ratio(as, "ratio", x.id);
     x.in_province_only = r.flag(as, "in_province", x.id, true);
@@ -302,6 +305,7 @@ MonitorBase read_monitor_base(Reader& r, const pugi::xml_node& n, const std::str
 MonitorPushRule read_monitor_push(Reader& r, const pugi::xml_node& n) {
   MonitorPushRule m;
   r.meta(n, m);
+  m.med_types = r.med_types(n, m.id, "21");
   m.base = read_monitor_base(r, n, m.id);
   r.done(n, m.id);
   r.children_only(n, m.id, {"group"});

@@ -144,6 +144,7 @@ struct AssistanceRule : RuleMeta {
   std::vector<Scheme> schemes;         // the first whose conditions hold applies
   int retro_months = 0;                // ZS-MA-RETRO
   std::string retro_id;
+  CategorySet retro_categories;        // only newly recognised TK/DB/DBBY (seed)
   std::optional<Referral> referral;
 };
 
@@ -154,11 +155,13 @@ struct OocLimit {
 };
 struct OocAssist {                      // XZ-OOC-85
   std::string id;
+  std::vector<int> med_types;           // inpatient only by default (seed: 住院)
   CategorySet categories;
   Bp ratio;
   bool in_province_only = true;
 };
 struct OocRule : RuleMeta {
+  std::vector<int> med_types;           // inpatient only by default (seed: 住院目录外费用)
   CategorySet categories;
   bool in_province_only = true;
   std::vector<OocLimit> limits;
@@ -193,6 +196,7 @@ struct PushGroup {
   std::string recipients;   // "民政,乡村振兴"
 };
 struct MonitorPushRule : RuleMeta {   // GS-MON-PUSH, KL-MON-PUSH: per stay
+  std::vector<int> med_types;          // the seeds speak of a single inpatient stay: 21 by default
   MonitorBase base = MonitorBase::PsnPart;
   std::vector<PushGroup> groups;
 };

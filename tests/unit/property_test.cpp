@@ -412,15 +412,16 @@ bool strictly_better(const Rank& a, const Rank& b) {
   return a.order < b.order;
 }
 
-// The categories of the identities valid on the discharge date (begin may be
-// up to retro_months after it).
+// The categories of the identities valid on the discharge date (for the
+// retro categories of ZS-MA-RETRO, begin may be up to retro_months after it).
 std::vector<Category> valid_categories(const Resolved& pol, const Person& p, Date end, int retro_months) {
   std::vector<Category> out;
   if (!pol.identity_map) return out;
-  const Date latest = retro_months > 0 ? end.plus_months(retro_months) : end;
   for (const Identity& id : p.identities) {
     auto m = pol.identity_map->find(id.psn_idet_type);
     if (m == pol.identity_map->end()) continue;
+    const bool widen = retro_months > 0 && pol.assistance && pol.assistance->retro_categories.has(m->second);
+    const Date latest = widen ? end.plus_months(retro_months) : end;
     if (id.begntime > latest || (id.endtime && *id.endtime < end)) continue;
     out.push_back(m->second);
   }
