@@ -227,6 +227,7 @@ std::string ResponseBuilder::str() const { return serialise(*doc_, false); }
 
 pugi::xml_node add_text(pugi::xml_node parent, const char* name, std::string_view text) { return add(parent, name, text); }
 void add_amount(pugi::xml_node parent, const char* name, Fen f) { add(parent, name, f); }
+void write_accum(pugi::xml_node parent, const char* name, const YearAccum& a) { add_accum(parent, name, a); }
 
 std::string write_settlement_response(const Settlement& s, const std::string& msgid) {
   pugi::xml_document doc;

@@ -54,6 +54,8 @@ class ResponseBuilder {
   pugi::xml_node output_;
 };
 
+// <name> with the accumulators (yz_accum's before/after shape).
+void write_accum(pugi::xml_node parent, const char* name, const YearAccum& a);
 // Escaped text and two-decimal amounts, for output fields.
 pugi::xml_node add_text(pugi::xml_node parent, const char* name, std::string_view text = {});
 void add_amount(pugi::xml_node parent, const char* name, Fen f);

@@ -35,4 +35,20 @@ Status settle_sequence(const policy::Registry& reg, const std::string& insuplc_a
                        const std::vector<Stay>& stays, const YearAccum& start,
                        std::vector<Settlement>& out);
 
+// The one category a person has in the insured region on a date (PS-ID-HIGHEST),
+// as for an ordinary inpatient stay; nullopt if none. For 1101's answer.
+Status resolve_category(const policy::Registry& reg, const std::string& insuplc_admdvs, const Person& person,
+                        Date date, std::optional<Category>& out);
+
+// Admission (2401): may a deposit be asked? (先诊疗后付费, *-DEP-* rules)
+struct DepositDecision {
+  bool waived = false;
+  std::string rule_id;  // the rule tested, empty when the region has none
+  std::string reason;   // Chinese, for the cashier
+  std::optional<Category> category;
+};
+Status decide_deposit(const policy::Registry& reg, const std::string& insuplc_admdvs, const Person& person,
+                      const Hospital& hospital, int med_type, Date admission, bool primary_first, bool referred,
+                      DepositDecision& out);
+
 }  // namespace yz

@@ -349,6 +349,19 @@ MonitorBottomRule read_monitor_bottom(Reader& r, const pugi::xml_node& n) {
   return m;
 }
 
+DepositRule read_deposit(Reader& r, const pugi::xml_node& n) {
+  DepositRule d;
+  r.meta(n, d);
+  d.categories = r.categories(n, "categories", d.id);
+  d.med_types = r.med_types(n, d.id, "21");
+  d.requires_primary_first = r.flag(n, "primary_first", d.id, true);
+  d.requires_referral = r.flag(n, "referral", d.id, true);
+  d.in_county_only = r.flag(n, "in_county", d.id, true);
+  r.done(n, d.id);
+  r.children_only(n, d.id, {});
+  return d;
+}
+
 void read_region_data(Reader& r, const pugi::xml_node& root, Region& g) {
   if (pugi::xml_node cats = root.child("categories")) {
     g.has_categories = true;
@@ -438,7 +451,7 @@ std::unique_ptr<Region> read_region(const std::string& file, std::string_view te
   g->document = r.opt(root, "document");
   r.done(root, "");
   r.children_only(root, "", {"categories", "identity_map", "disease_list", "identity", "basic", "critical_illness",
-                             "supplementary", "assistance", "ooc_cap", "tilt", "monitor_push", "monitor_pool", "monitor_bottom"});
+                             "supplementary", "assistance", "ooc_cap", "tilt", "monitor_push", "monitor_pool", "monitor_bottom", "deposit"});
   read_region_data(r, root, *g);
   for (pugi::xml_node n : root.children()) {
     std::string_view k = n.name();
@@ -456,6 +469,7 @@ std::unique_ptr<Region> read_region(const std::string& file, std::string_view te
     else if (k == "monitor_push") g->monitor_push.push_back(read_monitor_push(r, n));
     else if (k == "monitor_pool") g->monitor_pool.push_back(read_monitor_pool(r, n));
     else if (k == "monitor_bottom") g->monitor_bottom.push_back(read_monitor_bottom(r, n));
+    else if (k == "deposit") g->deposit.push_back(read_deposit(r, n));
   }
   check_overlaps(r, g->identity);
   check_overlaps(r, g->basic);
@@ -467,6 +481,7 @@ std::unique_ptr<Region> read_region(const std::string& file, std::string_view te
   check_overlaps(r, g->monitor_push);
   check_overlaps(r, g->monitor_pool);
   check_overlaps(r, g->monitor_bottom);
+  check_overlaps(r, g->deposit);
   return g;
 }
 

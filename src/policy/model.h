@@ -215,6 +215,15 @@ struct MonitorBottomRule : RuleMeta {  // ZS-MON-BOTTOM: year accumulated, ">=",
   std::string recipients;
 };
 
+// ---- Admission: deposit (先诊疗后付费) ------------------------------------
+struct DepositRule : RuleMeta {       // PS-DEP-FIRST
+  CategorySet categories;
+  std::vector<int> med_types;         // 21 by default
+  bool requires_primary_first = true; // seen first at primary care (基层首诊)
+  bool requires_referral = true;      // and referred (转诊)
+  bool in_county_only = true;         // admitted inside the insured county (县内)
+};
+
 // ---- Identity resolution -------------------------------------------------
 struct IdentityRule : RuleMeta {};  // PS-ID-HIGHEST: one category, highest benefit
 
@@ -256,6 +265,7 @@ struct Region {
   std::vector<MonitorPushRule> monitor_push;
   std::vector<MonitorPoolRule> monitor_pool;
   std::vector<MonitorBottomRule> monitor_bottom;
+  std::vector<DepositRule> deposit;
 };
 
 }  // namespace yz::policy

@@ -76,6 +76,7 @@ Status Registry::resolve(std::string_view admdvs, Date date, Resolved& out) cons
   out.monitor_push = pick(out.chain, &Region::monitor_push, date);
   out.monitor_pool = pick(out.chain, &Region::monitor_pool, date);
   out.monitor_bottom = pick(out.chain, &Region::monitor_bottom, date);
+  out.deposit = pick(out.chain, &Region::deposit, date);
   return Status::ok();
 }
 

@@ -28,6 +28,7 @@ struct Resolved {
   const MonitorPushRule* monitor_push = nullptr;
   const MonitorPoolRule* monitor_pool = nullptr;
   const MonitorBottomRule* monitor_bottom = nullptr;
+  const DepositRule* deposit = nullptr;
   const BasicRule* basic_for(int med_type) const;
   const DiseaseList* disease_list(std::string_view id) const;
   // "gansu 2023.1 + kangle 2022.1": every node's id and version in the chain.

@@ -46,6 +46,8 @@ class Ledger {
   virtual Status get_stay(const std::string& mdtrt_id, std::optional<StayRecord>& out) = 0;
   virtual Status put_settlement(const SettlementEntry& e) = 0;
   virtual Status get_settlement(const std::string& setl_id, std::optional<SettlementEntry>& out) = 0;
+  // The settlement a 2304 msgid created, if any.
+  virtual Status find_settlement_by_msgid(const std::string& msgid, std::optional<SettlementEntry>& out) = 0;
 };
 
 std::unique_ptr<Ledger> make_memory_ledger();

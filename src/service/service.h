@@ -36,8 +36,9 @@ class Service {
 
   const PluginConfig& config() const;
 
+  struct Impl;  // service/impl.h (internal)
+
  private:
-  struct Impl;
   explicit Service(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,90 @@
+// Internal to the service: the open plug-in's state and what the transaction
+// handlers share.
+#pragma once
+
+#include <pugixml.hpp>
+
+#include <array>
+#include <atomic>
+#include <mutex>
+#include <string>
+
+#include "codec/strict_xml.h"
+#include "policy/registry.h"
+#include "service/service.h"
+
+namespace yz::service {
+
+// The request envelope (HIS-INTERFACE.md §2).
+struct Envelope {
+  std::string infno, msgid, mdtrtarea_admvs, insuplc_admdvs, opter_type, opter, opter_name, inf_time,
+      fixmedins_code, sign_no;
+  pugi::xml_node data;  // input/data (may be empty)
+};
+
+struct Service::Impl {
+  PluginConfig cfg;
+  policy::Registry registry;
+  std::unique_ptr<gateway::PlatformGateway> gateway;
+  std::unique_ptr<Ledger> ledger;
+  Clock clock;
+
+  std::mutex sign_mu;
+  std::string sign_no;  // from 9001; empty until signed in
+
+  // Calls for the same mdtrt_id (or msgid) are serialised on a stripe.
+  std::array<std::mutex, 64> stripes;
+  std::atomic<unsigned> seq{0};
+
+  // A msgid for the plug-in's own platform calls (sign-in, the 1101 inside a
+  // settlement): institution code + time + "Y" + 3 digits, never a HIS's.
+  std::string internal_msgid();
+  // CallMeta for a platform call made on behalf of `env` (msgid as given).
+  gateway::CallMeta meta(const Envelope& env, const char* infno, const std::string& msgid);
+  // Signs in if needed; returns the sign_no to use.
+  Status ensure_signed_in(const Envelope& env, std::string& sign_no);
+};
+
+// Error codes of the plug-in's own (documented in the README).
+inline constexpr const char* kErrSystem = "YZ-SYSTEM";
+inline constexpr const char* kErrUnknown = "YZ-PLATFORM-UNKNOWN";      // -1: outcome unknown
+inline constexpr const char* kErrUnavailable = "YZ-PLATFORM-UNAVAILABLE";  // -2: known not applied
+
+// A business error unless its code marks a system error or an unknown outcome.
+int infcode_of(const Status& st);
+// A gateway result as a Status (Ok -> ok).
+Status from_gateway(const gateway::GatewayResult& r, const char* what);
+
+// Field readers on input/data, with the case reader's codes and paths.
+using codec::opt_amount;
+using codec::opt_date;
+using codec::opt_flag;
+using codec::opt_text;
+using codec::req_amount;
+using codec::req_date;
+using codec::req_text;
+
+// The transactions. Each fills `out` (the response's <output>) on success.
+Status tx_9001(Service::Impl& s, const Envelope& env, pugi::xml_node out);
+Status tx_9002(Service::Impl& s, const Envelope& env, pugi::xml_node out);
+Status tx_1101(Service::Impl& s, const Envelope& env, pugi::xml_node out);
+Status tx_2401(Service::Impl& s, const Envelope& env, pugi::xml_node out);
+Status tx_2301(Service::Impl& s, const Envelope& env, pugi::xml_node out);
+Status tx_2302(Service::Impl& s, const Envelope& env, pugi::xml_node out);
+Status tx_2303(Service::Impl& s, const Envelope& env, pugi::xml_node out);
+Status tx_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out);
+Status tx_2305(Service::Impl& s, const Envelope& env, pugi::xml_node out);
+Status tx_2601(Service::Impl& s, const Envelope& env, pugi::xml_node out);
+Status tx_5203(Service::Impl& s, const Envelope& env, pugi::xml_node out);
+
+// Every <feedetail> of input/data, unique feedetl_sn.
+Status read_fee_lines(const Service::Impl& s, pugi::xml_node data, std::vector<FeeLine>& out);
+// Uploads lines for a stay (platform, then ledger); `stay` is updated.
+Status upload_lines(Service::Impl& s, const Envelope& env, const std::string& msgid, StayRecord& stay,
+                    const std::vector<FeeLine>& lines);
+
+// Shared by 1101, 2401, 2303/2304: the person from the platform for a year.
+Status query_person(Service::Impl& s, const Envelope& env, const std::string& psn_no, int year,
+                    gateway::PersonInfo& out);
+
+}  // namespace yz::service

@@ -1,0 +1,281 @@
+// Request in, response out: envelope checks, idempotency by msgid, per-stay
+// serialisation, dispatch to the transaction, and one response shape for
+// every outcome. Nothing escapes as an exception.
+#include "service/service.h"
+
+#include <chrono>
+#include <ctime>
+#include <map>
+
+#include "codec/response_writer.h"
+#include "gateway/memory_gateway.h"
+#include "service/impl.h"
+
+namespace yz::service {
+
+std::string system_clock_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+int infcode_of(const Status& st) {
+  if (st.is_ok()) return 0;
+  if (st.code() == kErrSystem || st.code() == kErrUnknown) return -1;
+  return -2;
+}
+
+Status from_gateway(const gateway::GatewayResult& r, const char* what) {
+  switch (r.outcome) {
+    case gateway::Outcome::Ok: return Status::ok();
+    case gateway::Outcome::Rejected:
+      return Status::error(r.err_code.empty() ? "YZ-PLATFORM-REJECTED" : r.err_code,
+                           std::string("医保平台拒绝") + what + ": " + r.err_msg);
+    case gateway::Outcome::Failed:
+      return Status::error(kErrUnavailable, std::string("医保平台暂时无法连接，") + what + "未执行，可稍后重试: " + r.err_msg);
+    case gateway::Outcome::Unknown:
+      return Status::error(kErrUnknown, std::string("医保平台未应答，") + what +
+                                            "结果未知：请用同一 msgid 查询(5203)或冲正(2601)后再处理: " + r.err_msg);
+  }
+  return Status::error(kErrSystem, "unknown gateway outcome");
+}
+
+std::string Service::Impl::internal_msgid() {
+  std::string t = clock();  // yyyy-MM-dd HH:mm:ss
+  std::string digits;
+  for (char c : t)
+    if (c >= '0' && c <= '9') digits += c;
+  unsigned n = seq.fetch_add(1) % 1000;
+  char tail[8];
+  std::snprintf(tail, sizeof tail, "Y%03u", n);
+  return cfg.hospital.fixmedins_code + digits.substr(0, 14) + tail;
+}
+
+gateway::CallMeta Service::Impl::meta(const Envelope& env, const char* infno, const std::string& msgid) {
+  gateway::CallMeta m;
+  m.infno = infno;
+  m.msgid = msgid;
+  m.fixmedins_code = cfg.hospital.fixmedins_code;
+  m.mdtrtarea_admvs = cfg.hospital.admdvs;
+  m.insuplc_admdvs = env.insuplc_admdvs;
+  m.opter = env.opter;
+  m.opter_name = env.opter_name;
+  m.inf_time = env.inf_time.empty() ? clock() : env.inf_time;
+  m.timeout = std::chrono::milliseconds(cfg.platform.timeout_ms);
+  std::lock_guard<std::mutex> lock(sign_mu);
+  m.sign_no = sign_no;
+  return m;
+}
+
+Status Service::Impl::ensure_signed_in(const Envelope& env, std::string& out) {
+  {
+    std::lock_guard<std::mutex> lock(sign_mu);
+    if (!sign_no.empty()) {
+      out = sign_no;
+      return Status::ok();
+    }
+  }
+  gateway::CallMeta m = meta(env, "9001", internal_msgid());
+  std::string got;
+  if (Status st = from_gateway(gateway->sign_in(m, got), "签到"); !st) return st;
+  std::lock_guard<std::mutex> lock(sign_mu);
+  sign_no = got;
+  out = got;
+  return Status::ok();
+}
+
+namespace {
+
+using Handler = Status (*)(Service::Impl&, const Envelope&, pugi::xml_node);
+
+struct TxInfo {
+  Handler handler;
+  bool changes_state;  // recorded under its msgid; a repeat returns the first response
+  bool needs_sign_in;
+};
+
+const std::map<std::string, TxInfo>& transactions() {
+  static const std::map<std::string, TxInfo> t = {
+      {"9001", {tx_9001, false, false}}, {"9002", {tx_9002, false, false}}, {"1101", {tx_1101, false, true}},
+      {"2401", {tx_2401, true, true}},   {"2301", {tx_2301, true, true}},   {"2302", {tx_2302, true, true}},
+      {"2303", {tx_2303, false, true}},  {"2304", {tx_2304, true, true}},   {"2305", {tx_2305, true, true}},
+      {"2601", {tx_2601, true, true}},   {"5203", {tx_5203, false, true}},
+  };
+  return t;
+}
+
+bool msgid_chars(std::string_view v) {
+  if (v.empty() || v.size() > 64) return false;
+  for (char c : v)
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' || c == '_'))
+      return false;
+  return true;
+}
+
+Status read_envelope(const Service::Impl& s, pugi::xml_node root, Envelope& env) {
+  std::string path;
+  YZ_TRY(req_text(root, "infno", "", env.infno, path));
+  YZ_TRY(req_text(root, "msgid", "", env.msgid, path));
+  if (!msgid_chars(env.msgid)) return codec::bad_code(path, env.msgid, "报文 ID（字母数字，至多 64 位）");
+  std::optional<std::string> v;
+  auto opt = [&](const char* name, std::string& into) -> Status {
+    YZ_TRY(opt_text(root, name, "", v, path));
+    into = v.value_or("");
+    return Status::ok();
+  };
+  YZ_TRY(opt("mdtrtarea_admvs", env.mdtrtarea_admvs));
+  YZ_TRY(opt("insuplc_admdvs", env.insuplc_admdvs));
+  if (!env.insuplc_admdvs.empty() && !codec::all_digits(env.insuplc_admdvs, 6))
+    return codec::bad_code("insuplc_admdvs", env.insuplc_admdvs, "6 位行政区划代码");
+  YZ_TRY(opt("opter_type", env.opter_type));
+  YZ_TRY(opt("opter", env.opter));
+  YZ_TRY(opt("opter_name", env.opter_name));
+  YZ_TRY(opt("inf_time", env.inf_time));
+  YZ_TRY(opt("fixmedins_code", env.fixmedins_code));
+  YZ_TRY(opt("sign_no", env.sign_no));
+  if (!env.fixmedins_code.empty() && env.fixmedins_code != s.cfg.hospital.fixmedins_code)
+    return Status::error("YZ-INPUT-HOSPITAL", "fixmedins_code " + codec::quote(env.fixmedins_code) +
+                                                  " 与插件配置的定点医疗机构 " + s.cfg.hospital.fixmedins_code + " 不一致");
+  if (pugi::xml_node in = root.child("input")) env.data = in.child("data");
+  return Status::ok();
+}
+
+// FNV-1a 64 of the transaction and its input: what "the same request" means
+// for idempotency (the envelope's time and operator may differ on a retry).
+std::string request_hash(const Envelope& env) {
+  struct Hasher : pugi::xml_writer {
+    uint64_t h = 1469598103934665603ull;
+    void write(const void* data, size_t size) override {
+      const auto* p = static_cast<const unsigned char*>(data);
+      for (size_t i = 0; i < size; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    }
+  } w;
+  w.write(env.infno.data(), env.infno.size());
+  if (env.data) env.data.print(w, "", pugi::format_raw);
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(w.h));
+  return buf;
+}
+
+std::string error_response(Service::Impl& s, const Status& st, const Envelope& env) {
+  codec::ResponseBuilder b(infcode_of(st), st.code(), st.message(), env.msgid, env.inf_time, s.clock());
+  return b.str();
+}
+
+}  // namespace
+
+Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Service::~Service() = default;
+const PluginConfig& Service::config() const { return impl_->cfg; }
+
+Status Service::open_with(PluginConfig cfg, std::unique_ptr<gateway::PlatformGateway> gw,
+                          std::unique_ptr<Ledger> ledger, Clock clock, std::unique_ptr<Service>& out) {
+  auto impl = std::make_unique<Impl>();
+  if (Status st = policy::Registry::load_dir(cfg.policy_dir, impl->registry); !st) return st;
+  impl->cfg = std::move(cfg);
+  impl->gateway = std::move(gw);
+  impl->ledger = std::move(ledger);
+  impl->clock = clock ? std::move(clock) : Clock(system_clock_now);
+  out.reset(new Service(std::move(impl)));
+  return Status::ok();
+}
+
+Status Service::open(const std::string& config_path, std::unique_ptr<Service>& out) {
+  try {
+    PluginConfig cfg;
+    if (Status st = load_plugin_config(config_path, cfg); !st) return st;
+    std::unique_ptr<gateway::PlatformGateway> gw;
+    if (cfg.platform.adapter == "memory") {
+      std::unique_ptr<gateway::MemoryGateway> mg;
+      if (Status st = gateway::MemoryGateway::from_persons_file(cfg.platform.persons_file, mg); !st) return st;
+      gw = std::move(mg);
+    } else {
+      return Status::error("YZ-CONFIG-INVALID", cfg.file + ": field platform/adapter: \"" + cfg.platform.adapter +
+                                                    "\" is not available in this build yet (use memory)");
+    }
+    if (cfg.ledger_kind != "memory")
+      return Status::error("YZ-CONFIG-INVALID",
+                           cfg.file + ": field ledger/kind: \"" + cfg.ledger_kind + "\" is not available in this build yet");
+    return open_with(std::move(cfg), std::move(gw), make_memory_ledger(), nullptr, out);
+  } catch (const std::exception& e) {
+    return Status::error(kErrSystem, std::string("打开插件失败: ") + e.what());
+  }
+}
+
+int Service::call(std::string_view request, std::string& response) {
+  Impl& s = *impl_;
+  Envelope env;
+  try {
+    codec::XmlLimits limits;
+    limits.max_bytes = s.cfg.max_request_bytes;
+    pugi::xml_document doc;
+    pugi::xml_node root;
+    Status st = codec::parse_strict(request, limits, "request", doc, root);
+    if (st) st = read_envelope(s, root, env);
+    if (!st) {
+      response = error_response(s, st, env);
+      return infcode_of(st);
+    }
+    auto tx = transactions().find(env.infno);
+    if (tx == transactions().end()) {
+      st = Status::error("YZ-INPUT-INFNO", "不支持的交易编号 infno " + codec::quote(env.infno));
+      response = error_response(s, st, env);
+      return -2;
+    }
+    // Serialise per stay (mdtrt_id), else per msgid.
+    std::string key = env.data ? env.data.child_value("mdtrt_id") : "";
+    if (key.empty()) key = env.msgid;
+    std::lock_guard<std::mutex> lock(s.stripes[std::hash<std::string>{}(key) % s.stripes.size()]);
+
+    const std::string hash = request_hash(env);
+    if (tx->second.changes_state) {
+      std::optional<std::string> first;
+      st = s.ledger->find_response(env.msgid, hash, first);
+      if (!st) {
+        response = error_response(s, st, env);
+        return infcode_of(st);
+      }
+      if (first) {  // the same request again: its first answer, nothing executed twice
+        response = *first;
+        return 0;
+      }
+    }
+    if (tx->second.needs_sign_in) {
+      std::string sign_no;
+      st = s.ensure_signed_in(env, sign_no);
+    }
+    codec::ResponseBuilder ok(0, "", "", env.msgid, env.inf_time, s.clock());
+    if (st) st = tx->second.handler(s, env, ok.output());
+    if (!st) {
+      response = error_response(s, st, env);
+      return infcode_of(st);
+    }
+    response = ok.str();
+    if (tx->second.changes_state) {
+      if (Status rec = s.ledger->record_response(env.msgid, env.infno, hash, response); !rec) {
+        // Executed but not recorded: the HIS must not take it as final.
+        Status sys = Status::error(kErrSystem, "交易已执行但本地记录失败，请用同一 msgid 查询: " + rec.message());
+        response = error_response(s, sys, env);
+        return -1;
+      }
+    }
+    return 0;
+  } catch (const MoneyOverflow& e) {
+    Status st = Status::error("YZ-INPUT-AMOUNT", std::string("金额超出可计算范围: ") + e.what());
+    response = error_response(s, st, env);
+    return -2;
+  } catch (const std::exception& e) {
+    Status st = Status::error(kErrSystem, std::string("插件内部错误: ") + e.what());
+    try {
+      response = error_response(s, st, env);
+    } catch (...) {
+      response = "<response><infcode>-1</infcode><err_code>YZ-SYSTEM</err_code><err_msg/></response>";
+    }
+    return -1;
+  }
+}
+
+}  // namespace yz::service
