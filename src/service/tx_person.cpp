@@ -35,7 +35,11 @@ Status tx_9002(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
 
 Status query_person(Service::Impl& s, const Envelope& env, const std::string& psn_no, int year,
                     gateway::PersonInfo& out) {
-  gateway::CallMeta m = s.meta(env, "1101", s.internal_msgid());
+  // Asked without insuplc_admdvs: the person's insured region is what we learn
+  // here, and the caller compares it with the HIS's claim (YZ-INPUT-INSUPLC).
+  Envelope e = env;
+  e.insuplc_admdvs.clear();
+  gateway::CallMeta m = s.meta(e, "1101", s.internal_msgid());
   gateway::GatewayResult r = s.gateway->query_person(m, psn_no, year, out);
   if (r.outcome == gateway::Outcome::Rejected && r.err_code == "YZ-PLATFORM-SIGN") {
     // The platform forgot our sign-in (restart): sign in again once.
@@ -45,7 +49,7 @@ Status query_person(Service::Impl& s, const Envelope& env, const std::string& ps
     }
     std::string sign_no;
     YZ_TRY(s.ensure_signed_in(env, sign_no));
-    m = s.meta(env, "1101", s.internal_msgid());
+    m = s.meta(e, "1101", s.internal_msgid());
     r = s.gateway->query_person(m, psn_no, year, out);
   }
   // A read: an unanswered one changed nothing, so it is not an unknown outcome.
