@@ -116,7 +116,7 @@ class AttrReader {
     const char* v = raw(n, name);
     if (!v) return dflt;
     std::string s(v);
-    if (s.empty() || s.size() > 6 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
       fail(n, rule, name, "not a whole number: \"" + s + "\"");
     int x = std::stoi(s);
     if (x < lo || x > hi) fail(n, rule, name, "out of range " + std::to_string(lo) + ".." + std::to_string(hi));
