@@ -100,9 +100,9 @@ YZ_API int INIT(char *err_msg, int err_len);
  * message, output receives the NUL-terminated response. Returns 0, -1 or -2.
  * If output_len is too small, returns -2 (err_code YZ-BUFFER-SMALL) and writes,
  * if it fits, a short response whose err_msg says the size needed. A state-
- * changing transaction (2304, 2305 …) has then been recorded under its msgid:
- * call again with the SAME msgid and a larger buffer; a repeated msgid returns
- * the recorded response and never executes twice. */
+ * changing transaction (2304, 2305 …) that succeeded has then been recorded
+ * under its msgid: call again with the SAME msgid and a larger buffer; a
+ * repeated msgid returns the recorded response and never executes twice. */
 YZ_API int BUSINESS_HANDLE(const char *input, char *output, int output_len);
 
 #ifdef __cplusplus

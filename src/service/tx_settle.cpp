@@ -24,7 +24,7 @@ struct Computed {
 
 // Reads 2303/2304 input, fetches the person and accumulators from the platform
 // (1101), and settles with the engine. Changes nothing.
-Status compute_stay(Service::Impl& s, const Envelope& env, Computed& c) {
+Status compute_stay(Service::Impl& s, const Envelope& env, Computed& c, bool for_settlement) {
   if (!env.data) return Status::error(codec::kMissing, "input/data 缺失（必填）");
   pugi::xml_node d = env.data;
   std::string psn_no, mdtrt_id, path, v;
@@ -36,6 +36,8 @@ Status compute_stay(Service::Impl& s, const Envelope& env, Computed& c) {
   c.stay = *rec;
   if (c.stay.psn_no != psn_no)
     return Status::error("YZ-INPUT-PSN", "psn_no " + codec::quote(psn_no) + " 与就诊 " + mdtrt_id + " 登记的人员不一致");
+  if (for_settlement && !c.stay.setl_id.empty())
+    return Status::error("YZ-STAY-SETTLED", "就诊 " + mdtrt_id + " 已结算（" + c.stay.setl_id + "），不能重复结算");
 
   Stay& st = c.engine_stay;
   st.mdtrt_id = mdtrt_id;
@@ -106,16 +108,14 @@ void write_reversal(pugi::xml_node out, const SettlementEntry& e, const std::str
 
 Status tx_2303(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   Computed c;
-  YZ_TRY(compute_stay(s, env, c));
+  YZ_TRY(compute_stay(s, env, c, false));
   codec::write_settlement_output(out, c.settlement, env.msgid, "", "");
   return Status::ok();
 }
 
 Status tx_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   Computed c;
-  YZ_TRY(compute_stay(s, env, c));
-  if (!c.stay.setl_id.empty())
-    return Status::error("YZ-STAY-SETTLED", "就诊 " + c.stay.mdtrt_id + " 已结算（" + c.stay.setl_id + "），不能重复结算");
+  YZ_TRY(compute_stay(s, env, c, true));
   Envelope e = env;
   e.insuplc_admdvs = c.person.insuplc_admdvs;
   if (!c.inline_lines.empty()) YZ_TRY(upload_lines(s, e, s.internal_msgid(), c.stay, c.inline_lines));
