@@ -37,7 +37,11 @@ bool allowed_code_point(uint32_t cp) {
   return cp <= 0x10FFFF;
 }
 
-Status check_utf8(std::string_view s) {
+// Offset of the first byte that is not valid UTF-8 or not an XML character
+// (npos if none); `bad_char` tells a forbidden (or overlong) character from a
+// broken byte sequence.
+size_t scan_utf8(std::string_view s, bool& bad_char) {
+  bad_char = false;
   size_t i = 0;
   while (i < s.size()) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
@@ -56,22 +60,30 @@ Status check_utf8(std::string_view s) {
       cp = c & 0x07;
       len = 4;
     } else {
-      return fail(kXml, "案例文件不是有效的 UTF-8 编码（第 " + std::to_string(line_of(s, i)) + " 行）");
+      return i;
     }
-    if (s.size() - i < len)
-      return fail(kXml, "案例文件不是有效的 UTF-8 编码（第 " + std::to_string(line_of(s, i)) + " 行）");
+    if (s.size() - i < len) return i;
     for (size_t k = 1; k < len; ++k) {
       const unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80)
-        return fail(kXml, "案例文件不是有效的 UTF-8 编码（第 " + std::to_string(line_of(s, i)) + " 行）");
+      if ((cc & 0xC0) != 0x80) return i;
       cp = (cp << 6) | (cc & 0x3F);
     }
     const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-    if (overlong || !allowed_code_point(cp))
-      return fail(kXml, "案例文件含有 XML 不允许的字符（第 " + std::to_string(line_of(s, i)) + " 行）");
+    if (overlong || !allowed_code_point(cp)) {
+      bad_char = true;
+      return i;
+    }
     i += len;
   }
-  return Status::ok();
+  return std::string_view::npos;
+}
+
+Status check_utf8(std::string_view s) {
+  bool bad_char = false;
+  const size_t at = scan_utf8(s, bad_char);
+  if (at == std::string_view::npos) return Status::ok();
+  return fail(kXml, std::string(bad_char ? "案例文件含有 XML 不允许的字符" : "案例文件不是有效的 UTF-8 编码") + "（第 " +
+                        std::to_string(line_of(s, at)) + " 行）");
 }
 
 // A character reference "&#123;" / "&#x7B;" at s[i] (s[i] == '&', s[i+1] == '#').
@@ -128,25 +140,6 @@ Status prescan(std::string_view s) {
   return Status::ok();
 }
 
-const char* parse_status_zh(pugi::xml_parse_status st) {
-  switch (st) {
-    case pugi::status_no_document_element: return "没有根元素";
-    case pugi::status_unrecognized_tag: return "无法识别的标签";
-    case pugi::status_bad_pi: return "处理指令格式错误";
-    case pugi::status_bad_comment: return "注释格式错误";
-    case pugi::status_bad_cdata: return "CDATA 段格式错误";
-    case pugi::status_bad_doctype: return "不允许 DOCTYPE 声明";
-    case pugi::status_bad_pcdata: return "文本内容格式错误";
-    case pugi::status_bad_start_element: return "开始标签格式错误";
-    case pugi::status_bad_attribute: return "属性格式错误";
-    case pugi::status_bad_end_element: return "结束标签格式错误";
-    case pugi::status_end_element_mismatch: return "开始标签与结束标签不匹配";
-    case pugi::status_append_invalid_root: return "根节点无效";
-    case pugi::status_out_of_memory: return "内存不足";
-    default: return "无法解析";
-  }
-}
-
 // ---- Tree checks ------------------------------------------------------------
 
 std::string element_path(pugi::xml_node n) {
@@ -177,23 +170,11 @@ struct LimitWalker : pugi::xml_tree_walker {
 
 // ---- Element access ---------------------------------------------------------
 
-std::string_view trim(std::string_view v) {
-  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!v.empty() && ws(v.front())) v.remove_prefix(1);
-  while (!v.empty() && ws(v.back())) v.remove_suffix(1);
-  return v;
-}
-
 // The text of a leaf element (text and CDATA, trimmed). An element that holds
 // elements is not a value.
 Status leaf_text(pugi::xml_node el, const std::string& path, std::string& out) {
-  std::string raw;
-  for (pugi::xml_node c : el.children()) {
-    if (c.type() == pugi::node_element)
-      return fail(kXml, path + " 应为文本值，不能包含子元素 <" + c.name() + ">");
-    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) raw += c.value();
-  }
-  out = std::string(trim(raw));
+  if (pugi::xml_node c = leaf_value(el, out))
+    return fail(kXml, path + " 应为文本值，不能包含子元素 <" + c.name() + ">");
   return Status::ok();
 }
 
@@ -205,6 +186,47 @@ Status single(pugi::xml_node parent, const char* name, const std::string& path, 
 }
 
 }  // namespace
+
+std::string_view trim(std::string_view v) {
+  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!v.empty() && ws(v.front())) v.remove_prefix(1);
+  while (!v.empty() && ws(v.back())) v.remove_suffix(1);
+  return v;
+}
+
+pugi::xml_node leaf_value(pugi::xml_node el, std::string& out) {
+  std::string raw;
+  for (pugi::xml_node c : el.children()) {
+    if (c.type() == pugi::node_element) return c;
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) raw += c.value();
+  }
+  out = std::string(trim(raw));
+  return pugi::xml_node();
+}
+
+size_t first_invalid_utf8(std::string_view s) {
+  bool bad_char = false;
+  return scan_utf8(s, bad_char);
+}
+
+const char* parse_status_zh(pugi::xml_parse_status st) {
+  switch (st) {
+    case pugi::status_no_document_element: return "没有根元素";
+    case pugi::status_unrecognized_tag: return "无法识别的标签";
+    case pugi::status_bad_pi: return "处理指令格式错误";
+    case pugi::status_bad_comment: return "注释格式错误";
+    case pugi::status_bad_cdata: return "CDATA 段格式错误";
+    case pugi::status_bad_doctype: return "不允许 DOCTYPE 声明";
+    case pugi::status_bad_pcdata: return "文本内容格式错误";
+    case pugi::status_bad_start_element: return "开始标签格式错误";
+    case pugi::status_bad_attribute: return "属性格式错误";
+    case pugi::status_bad_end_element: return "结束标签格式错误";
+    case pugi::status_end_element_mismatch: return "开始标签与结束标签不匹配";
+    case pugi::status_append_invalid_root: return "根节点无效";
+    case pugi::status_out_of_memory: return "内存不足";
+    default: return "无法解析";
+  }
+}
 
 // A value echoed in a message: quoted, cut at a UTF-8 boundary if long.
 std::string quote(std::string_view v) {

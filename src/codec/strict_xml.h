@@ -48,6 +48,16 @@ struct XmlLimits {
 Status parse_strict(std::string_view xml, const XmlLimits& limits, const char* root_name, pugi::xml_document& doc,
                     pugi::xml_node& root);
 
+// Pieces of the above, for readers with their own messages (the persons file):
+// the offset of the first byte that is not valid UTF-8 or not an XML character
+// (npos if none); pugixml's parse status in Chinese; `v` without surrounding
+// XML white space; the trimmed text (text and CDATA) of a leaf element into
+// `out`, or, if `el` holds an element, that element (then `out` is untouched).
+size_t first_invalid_utf8(std::string_view s);
+const char* parse_status_zh(pugi::xml_parse_status st);
+std::string_view trim(std::string_view v);
+pugi::xml_node leaf_value(pugi::xml_node el, std::string& out);
+
 std::string quote(std::string_view v);
 std::string join(const std::string& parent, std::string_view name);
 std::string indexed(const std::string& parent, std::string_view name, size_t i1);

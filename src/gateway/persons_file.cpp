@@ -4,13 +4,13 @@
 #include <pugixml.hpp>
 
 #include <algorithm>
-#include <cstdint>
 #include <fstream>
 #include <initializer_list>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "codec/strict_xml.h"
 #include "core/date.h"
 #include "core/money.h"
 
@@ -20,7 +20,6 @@ namespace {
 
 constexpr size_t kMaxBytes = size_t(16) << 20;  // 16 MiB
 constexpr size_t kMaxPersons = 100000;
-constexpr size_t kMaxQuoted = 64;
 
 constexpr const char* kFile = "YZ-PERSONS-FILE";
 constexpr const char* kXml = "YZ-PERSONS-XML";
@@ -30,77 +29,10 @@ constexpr const char* kMissing = "YZ-PERSONS-MISSING";
 constexpr const char* kDup = "YZ-PERSONS-DUP";
 constexpr const char* kValue = "YZ-PERSONS-VALUE";
 
-#define YZ_TRY(expr)              \
-  do {                            \
-    ::yz::Status yz_st_ = (expr); \
-    if (!yz_st_) return yz_st_;   \
-  } while (0)
-
-std::string quote(std::string_view v) {
-  std::string out = "\"";
-  if (v.size() <= kMaxQuoted) {
-    out.append(v);
-  } else {
-    size_t n = kMaxQuoted;
-    while (n > 0 && (static_cast<unsigned char>(v[n]) & 0xC0) == 0x80) --n;
-    out.append(v.substr(0, n));
-    out += "…";
-  }
-  out += '"';
-  return out;
-}
-
-std::string_view trim(std::string_view v) {
-  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!v.empty() && ws(v.front())) v.remove_prefix(1);
-  while (!v.empty() && ws(v.back())) v.remove_suffix(1);
-  return v;
-}
-
-bool all_digits(std::string_view v) {
-  if (v.empty()) return false;
-  for (char c : v)
-    if (c < '0' || c > '9') return false;
-  return true;
-}
-
-bool code_chars(std::string_view v, size_t max_len) {
-  if (v.empty() || v.size() > max_len) return false;
-  for (char c : v) {
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
-                    c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// Offset of the first byte that is not valid UTF-8 or not an XML character, or npos.
-size_t bad_utf8_at(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    uint32_t cp;
-    size_t len;
-    if (c < 0x80) cp = c, len = 1;
-    else if (c >= 0xC2 && c <= 0xDF) cp = c & 0x1F, len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) cp = c & 0x0F, len = 3;
-    else if (c >= 0xF0 && c <= 0xF4) cp = c & 0x07, len = 4;
-    else return i;
-    if (s.size() - i < len) return i;
-    for (size_t k = 1; k < len; ++k) {
-      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-    const bool allowed = cp == 0x9 || cp == 0xA || cp == 0xD ||
-                         (cp >= 0x20 && !(cp >= 0xD800 && cp <= 0xDFFF) && cp != 0xFFFE && cp != 0xFFFF &&
-                          cp <= 0x10FFFF);
-    if (overlong || !allowed) return i;
-    i += len;
-  }
-  return std::string_view::npos;
-}
+using codec::all_digits;
+using codec::code_chars;
+using codec::quote;
+using codec::trim;
 
 class Reader {
  public:
@@ -170,13 +102,8 @@ Status Reader::check_children(pugi::xml_node n, const std::string& path, std::in
 }
 
 Status Reader::leaf_text(pugi::xml_node el, const std::string& path, std::string& out) const {
-  std::string raw;
-  for (pugi::xml_node c : el.children()) {
-    if (c.type() == pugi::node_element)
-      return fail(kXml, c, path + " 应为文本值，不能包含子元素 <" + c.name() + ">");
-    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) raw += c.value();
-  }
-  out = std::string(trim(raw));
+  if (pugi::xml_node c = codec::leaf_value(el, out))
+    return fail(kXml, c, path + " 应为文本值，不能包含子元素 <" + c.name() + ">");
   return Status::ok();
 }
 
@@ -253,13 +180,14 @@ Status Reader::read_accum(pugi::xml_node n, const std::string& path, YearAccum& 
   std::string v;
   pugi::xml_node el;
   YZ_TRY(req(n, "year", path, v, el));
-  if (!all_digits(v) || v.size() != 4 || v < "1900")
+  if (!all_digits(v, 4) || v < "1900")
     return fail(kValue, el, path + "/year 年度无效: " + quote(v) + "（应为 4 位年份）");
   a.year = std::stoi(v);
   YZ_TRY(opt(n, "inpatient_stays", path, v, el));
   a.inpatient_stays = 0;
   if (!v.empty()) {
-    if (!all_digits(v) || v.size() > 4) return fail(kValue, el, path + "/inpatient_stays 次数无效: " + quote(v));
+    if (v.size() > 4 || !all_digits(v, v.size()))
+      return fail(kValue, el, path + "/inpatient_stays 次数无效: " + quote(v));
     a.inpatient_stays = std::stoi(v);
   }
   YZ_TRY(read_pools(n, "basic_paid", path, a.basic_paid));
@@ -300,7 +228,7 @@ Status Reader::read_person(pugi::xml_node n, const std::string& path, SeedPerson
     return fail(kValue, el, path + "/brdy 日期格式错误: " + quote(pi.brdy) + "（应为 yyyy-MM-dd）");
   YZ_TRY(req(n, "certno", path, pi.certno, el));
   {
-    bool ok = pi.certno.size() == 18 && all_digits(std::string_view(pi.certno).substr(0, 17)) &&
+    bool ok = pi.certno.size() == 18 && all_digits(std::string_view(pi.certno).substr(0, 17), 17) &&
               ((pi.certno[17] >= '0' && pi.certno[17] <= '9') || pi.certno[17] == 'X');
     if (!ok) return fail(kValue, el, path + "/certno 身份证号格式错误: " + quote(pi.certno) + "（17 位数字加校验位）");
     std::string digits = pi.brdy.substr(0, 4) + pi.brdy.substr(5, 2) + pi.brdy.substr(8, 2);
@@ -308,11 +236,11 @@ Status Reader::read_person(pugi::xml_node n, const std::string& path, SeedPerson
       return fail(kValue, el, path + "/certno 中的出生日期与 brdy 不一致: " + quote(pi.certno) + " 与 " + pi.brdy);
   }
   YZ_TRY(req(n, "insuplc_admdvs", path, pi.insuplc_admdvs, el));
-  if (!all_digits(pi.insuplc_admdvs) || pi.insuplc_admdvs.size() != 6)
+  if (!all_digits(pi.insuplc_admdvs, 6))
     return fail(kValue, el, path + "/insuplc_admdvs 应为 6 位行政区划代码: " + quote(pi.insuplc_admdvs));
   YZ_TRY(opt(n, "insutype", path, v, el));
   if (!v.empty()) {
-    if (!all_digits(v) || v.size() != 3) return fail(kValue, el, path + "/insutype 应为 3 位险种代码: " + quote(v));
+    if (!all_digits(v, 3)) return fail(kValue, el, path + "/insutype 应为 3 位险种代码: " + quote(v));
     p.insutype = v;
   }
   YZ_TRY(opt_flag(n, "yz_rural", path, p.rural));
@@ -360,27 +288,10 @@ Status Reader::read_person(pugi::xml_node n, const std::string& path, SeedPerson
   return Status::ok();
 }
 
-const char* parse_status_zh(pugi::xml_parse_status st) {
-  switch (st) {
-    case pugi::status_no_document_element: return "没有根元素";
-    case pugi::status_unrecognized_tag: return "无法识别的标签";
-    case pugi::status_bad_pi: return "处理指令格式错误";
-    case pugi::status_bad_comment: return "注释格式错误";
-    case pugi::status_bad_cdata: return "CDATA 段格式错误";
-    case pugi::status_bad_doctype: return "DOCTYPE 格式错误";
-    case pugi::status_bad_pcdata: return "文本内容格式错误";
-    case pugi::status_bad_start_element: return "开始标签格式错误";
-    case pugi::status_bad_attribute: return "属性格式错误";
-    case pugi::status_bad_end_element: return "结束标签格式错误";
-    case pugi::status_end_element_mismatch: return "开始标签与结束标签不匹配";
-    default: return "无法解析";
-  }
-}
-
 Status Reader::read(std::vector<SeedPerson>& out) {
   if (text_.size() > kMaxBytes)
     return fail_at(kLimit, 1, "文件超过 " + std::to_string(kMaxBytes >> 20) + " MiB");
-  if (size_t bad = bad_utf8_at(text_); bad != std::string_view::npos)
+  if (size_t bad = codec::first_invalid_utf8(text_); bad != std::string_view::npos)
     return fail_at(kXml, line_at(bad), "不是有效的 UTF-8 编码或含有 XML 不允许的字符");
 
   pugi::xml_document doc;
@@ -390,7 +301,7 @@ Status Reader::read(std::vector<SeedPerson>& out) {
   pugi::xml_parse_result r = doc.load_buffer(text_.data(), text_.size(), opts, pugi::encoding_utf8);
   if (!r)
     return fail_at(kXml, line_at(r.offset < 0 ? 0 : size_t(r.offset)),
-                   std::string("XML 格式错误: ") + parse_status_zh(r.status));
+                   std::string("XML 格式错误: ") + codec::parse_status_zh(r.status));
   pugi::xml_node root;
   for (pugi::xml_node c : doc.children()) {
     if (c.type() == pugi::node_doctype) return fail(kXml, c, "不允许 DOCTYPE 声明");
