@@ -3,7 +3,8 @@
 # Idempotent; run as root (or with sudo available).
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkg-config libpugixml-dev libgtest-dev libgmock-dev libbenchmark-dev)
+# clang and libclang-rt-14-dev (its ASan/UBSan/libFuzzer runtimes): scripts/fuzz.sh.
+packages=(g++ cmake ninja-build pkg-config libpugixml-dev libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
