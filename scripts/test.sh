@@ -3,8 +3,9 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer (scripts/sanitize.sh, build-asan/)
 # and libFuzzer on yz_call for FUZZ_SECONDS (default 60; scripts/fuzz.sh, build-fuzz/).
 # Stops at the first failure. The last line is the verdict: on success ctest's
-# summary over both ctest runs (a reader may match "100% tests passed, 0 tests
-# failed out of N") plus the fuzzer's figures; otherwise "test.sh: FAILED …".
+# summary line over both ctest runs ("100% tests passed, 0 tests failed out of
+# N", after a line with the details and the fuzzer's figures); otherwise
+# "test.sh: FAILED …".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,4 +44,5 @@ fuzz=$(grep -E '^fuzz: PASSED' "$logs/fuzz.log" | tail -n 1 | sed -E 's/^fuzz: P
 [ -n "$fuzz" ]
 
 stage="the summary"
-echo "100% tests passed, 0 tests failed out of $((n_build + n_asan)) (ctest: build/ $n_build, build-asan/ ASan+UBSan $n_asan); fuzz_yz_call: $fuzz, no crash, leak or UB"
+echo "ctest: build/ $n_build passed, build-asan/ (ASan+UBSan) $n_asan passed; fuzz_yz_call: $fuzz, no crash, leak or UB"
+echo "100% tests passed, 0 tests failed out of $((n_build + n_asan))"
