@@ -34,10 +34,11 @@ struct Service::Impl {
 
   // Calls for the same mdtrt_id (or msgid) are serialised on a stripe.
   std::array<std::mutex, 64> stripes;
-  std::atomic<unsigned> seq{0};
+  std::atomic<unsigned long long> seq{0};
+  unsigned nonce = 0;  // drawn at open; keeps internal msgids unique across processes
 
   // A msgid for the plug-in's own platform calls (sign-in, the 1101 inside a
-  // settlement): institution code + time + "Y" + 3 digits, never a HIS's.
+  // settlement): institution code + time + "Y" + nonce + counter, never a HIS's.
   std::string internal_msgid();
   // CallMeta for a platform call made on behalf of `env` (msgid as given).
   gateway::CallMeta meta(const Envelope& env, const char* infno, const std::string& msgid);

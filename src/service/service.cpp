@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <random>
 
 #include "codec/response_writer.h"
 #include "gateway/memory_gateway.h"
@@ -48,9 +49,12 @@ std::string Service::Impl::internal_msgid() {
   std::string digits;
   for (char c : t)
     if (c >= '0' && c <= '9') digits += c;
-  unsigned n = seq.fetch_add(1) % 1000;
-  char tail[8];
-  std::snprintf(tail, sizeof tail, "Y%03u", n);
+  // Unique across calls (a 64-bit counter) and across processes (a nonce drawn
+  // at open): the platform answers a repeated msgid with its first answer, so
+  // a collision would hand back stale data.
+  const unsigned long long n = seq.fetch_add(1);
+  char tail[40];
+  std::snprintf(tail, sizeof tail, "Y%08x%llu", nonce, n);
   return cfg.hospital.fixmedins_code + digits.substr(0, 14) + tail;
 }
 
@@ -179,6 +183,7 @@ Status Service::open_with(PluginConfig cfg, std::unique_ptr<gateway::PlatformGat
   impl->gateway = std::move(gw);
   impl->ledger = std::move(ledger);
   impl->clock = clock ? std::move(clock) : Clock(system_clock_now);
+  impl->nonce = std::random_device{}();
   out.reset(new Service(std::move(impl)));
   return Status::ok();
 }

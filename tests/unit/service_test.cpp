@@ -248,6 +248,20 @@ TEST(Service, DepositWaivedForPengshuiTkReferredFromPrimaryCare) {
   EXPECT_STREQ(d.child("response").child("output").child("result").child_value("yz_deposit_waived"), "0");
 }
 
+TEST(Service, OwnPlatformMsgidsNeverRepeat) {
+  // The plug-in's own platform calls (the 1101 behind every 1101/2303) each get a
+  // fresh msgid, even past 1000 in one clock second (the test clock never moves):
+  // a repeated msgid would make the platform replay another call's answer.
+  Harness h;
+  pugi::xml_document d;
+  for (int i = 0; i < 1005; ++i) {
+    const char* psn = i % 2 ? "P620702-DB12-01" : "P620702-TK-01";
+    ASSERT_EQ(h.call(Harness::request("1101", h.msgid(), std::string("<psn_no>") + psn + "</psn_no>"), d), 0)
+        << i << ": " << d.child("response").child_value("err_msg");
+    ASSERT_STREQ(d.child("response").child("output").child("baseinfo").child_value("psn_no"), psn) << i;
+  }
+}
+
 TEST(ServiceErrors, EveryBadRequestIsABusinessErrorThatChangesNothing) {
   Harness h;
   std::string mdtrt = h.admit("P620702-DB12-01");
