@@ -33,12 +33,10 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/date.h"
@@ -207,14 +205,6 @@ const Api& api() {
         return x;
       }
     }
-    // The service names its own platform calls hospital + clock second + "Y" + a
-    // sequence modulo 1000, so past 1000 calls in one second the names repeat and
-    // the in-memory platform refuses a name already used for another transaction
-    // (here the sign-in, 9001) or replays its first answer. Start the timed calls
-    // in the next second so that only 2303's own person queries (1101, same person
-    // and year: replayed, same data) can collide.
-    for (const std::time_t t0 = std::time(nullptr); std::time(nullptr) == t0;)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     return x;
   }();
   return *a;
