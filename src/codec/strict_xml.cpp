@@ -45,6 +45,10 @@ size_t scan_utf8(std::string_view s, bool& bad_char) {
   size_t i = 0;
   while (i < s.size()) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80) {  // printable ASCII: the common case
+      ++i;
+      continue;
+    }
     uint32_t cp;
     size_t len;
     if (c < 0x80) {
@@ -110,31 +114,32 @@ Status check_char_ref(std::string_view s, size_t i) {
 
 Status prescan(std::string_view s) {
   YZ_TRY(check_utf8(s));
-  size_t i = 0;
-  while (i < s.size()) {
-    const size_t lt = s.find_first_of("<&", i);
-    if (lt == std::string_view::npos) break;
-    if (s[lt] == '&') {
-      if (starts(s, lt, "&#")) YZ_TRY(check_char_ref(s, lt));
-      i = lt + 1;
+  // One pass over the bytes; only "<!", "<?" and "&#" need a closer look.
+  const size_t n = s.size();
+  for (size_t i = 0; i < n; ++i) {
+    const char c = s[i];
+    if (c == '&') {
+      if (i + 1 < n && s[i + 1] == '#') YZ_TRY(check_char_ref(s, i));
       continue;
     }
-    if (starts(s, lt, "<!--")) {
-      const size_t e = s.find("-->", lt + 4);
-      if (e == std::string_view::npos) return Status::ok();  // pugixml reports it
-      i = e + 3;
-    } else if (starts(s, lt, "<![CDATA[")) {
-      const size_t e = s.find("]]>", lt + 9);
+    if (c != '<' || i + 1 >= n) continue;
+    const char d = s[i + 1];
+    if (d == '!') {
+      if (starts(s, i, "<!--")) {
+        const size_t e = s.find("-->", i + 4);
+        if (e == std::string_view::npos) return Status::ok();  // pugixml reports it
+        i = e + 2;
+      } else if (starts(s, i, "<![CDATA[")) {
+        const size_t e = s.find("]]>", i + 9);
+        if (e == std::string_view::npos) return Status::ok();
+        i = e + 2;
+      } else if (starts(s, i, "<!DOCTYPE") || starts(s, i, "<!doctype")) {
+        return fail(kXml, "XML 不允许含有 DOCTYPE 声明（第 " + std::to_string(line_of(s, i)) + " 行）");
+      }
+    } else if (d == '?') {
+      const size_t e = s.find("?>", i + 2);
       if (e == std::string_view::npos) return Status::ok();
-      i = e + 3;
-    } else if (starts(s, lt, "<?")) {
-      const size_t e = s.find("?>", lt + 2);
-      if (e == std::string_view::npos) return Status::ok();
-      i = e + 2;
-    } else if (starts(s, lt, "<!DOCTYPE") || starts(s, lt, "<!doctype")) {
-      return fail(kXml, "XML 不允许含有 DOCTYPE 声明（第 " + std::to_string(line_of(s, lt)) + " 行）");
-    } else {
-      i = lt + 1;
+      i = e + 1;
     }
   }
   return Status::ok();

@@ -235,7 +235,8 @@ int Service::call(std::string_view request, std::string& response) {
     if (key.empty()) key = env.msgid;
     std::lock_guard<std::mutex> lock(s.stripes[std::hash<std::string>{}(key) % s.stripes.size()]);
 
-    const std::string hash = request_hash(env);
+    // Only state-changing transactions are recorded, so only they need the hash.
+    const std::string hash = tx->second.changes_state ? request_hash(env) : std::string();
     if (tx->second.changes_state) {
       std::optional<std::string> first;
       st = s.ledger->find_response(env.msgid, hash, first);
