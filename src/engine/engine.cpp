@@ -94,14 +94,14 @@ Status validate(const SettleRequest& req) {
     return Status::error("YZ-INPUT-CODE", "医疗机构 admdvs 必须为 6 位数字: \"" + req.hospital->admdvs + "\"");
   for (size_t i = 0; i < stay.lines.size(); ++i) {
     const FeeLine& l = stay.lines[i];
-    const std::string where = "feedetail[" + std::to_string(i + 1) + "]";
+    auto where = [i] { return "feedetail[" + std::to_string(i + 1) + "]"; };  // built only for an error
     if (l.chrgitm_lv < 1 || l.chrgitm_lv > 3)
-      return Status::error("YZ-INPUT-CODE", where + "/chrgitm_lv 必须为 01、02 或 03");
+      return Status::error("YZ-INPUT-CODE", where() + "/chrgitm_lv 必须为 01、02 或 03");
     if (l.det_item_fee_sumamt.is_negative() || (l.pric && l.pric->is_negative()) ||
         (l.pric_uplmt_amt && l.pric_uplmt_amt->is_negative()) || (l.cnt_e4 && *l.cnt_e4 < 0))
-      return Status::error("YZ-INPUT-AMOUNT", where + " 金额或数量不能为负（退费请用 2302 撤销明细）");
+      return Status::error("YZ-INPUT-AMOUNT", where() + " 金额或数量不能为负（退费请用 2302 撤销明细）");
     if (l.selfpay_prop.bp() < 0 || l.selfpay_prop.bp() > Bp::kOne)
-      return Status::error("YZ-INPUT-RATIO", where + "/selfpay_prop 必须在 0 到 1 之间");
+      return Status::error("YZ-INPUT-RATIO", where() + "/selfpay_prop 必须在 0 到 1 之间");
   }
   return Status::ok();
 }
