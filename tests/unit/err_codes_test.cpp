@@ -6,12 +6,19 @@
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "gateway/memory_gateway.h"
 #include "policy/registry.h"
+#include "service/ledger.h"
 #include "service/plugin_config.h"
 #include "service/service.h"
 #include "test_support.h"
@@ -287,6 +294,141 @@ TEST(ErrCodes, PolicyDir_MissingDirectory) {
   Status st = policy::Registry::load_dir("/nonexistent/yizhan-regions", reg);
   EXPECT_EQ(st.code(), "YZ-POLICY-DIR");
   EXPECT_NE(st.message().find("/nonexistent/yizhan-regions"), std::string::npos) << st.message();
+}
+
+TEST(ErrCodes, PolicyIo_UnreadableRegionFile) {
+  // A *.xml entry that cannot be opened (a dangling symlink; permissions do
+  // not stop root) in an otherwise valid policy directory.
+  char tmpl[] = "/tmp/yz-errcodes-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  std::filesystem::copy_file(YZ_CONFIG_DIR "/500000-chongqing.xml", dir + "/500000-chongqing.xml");
+  std::filesystem::create_symlink("/nonexistent/yizhan-region.xml", dir + "/500001-gone.xml");
+  policy::Registry reg;
+  Status st = policy::Registry::load_dir(dir, reg);
+  EXPECT_EQ(st.code(), "YZ-POLICY-IO");
+  EXPECT_NE(st.message().find("500001-gone.xml"), std::string::npos) << st.message();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ErrCodes, PolicyXml_NotWellFormed) {
+  policy::Registry reg;
+  Status st = reg.add_file("broken.xml", "<region admdvs=\"500000\"><basic></region>");
+  EXPECT_EQ(st.code(), "YZ-POLICY-XML");
+  EXPECT_NE(st.message().find("broken.xml:"), std::string::npos) << st.message();
+}
+
+TEST(ErrCodes, PolicyInvalid_BadRatio) {
+  std::string xml = slurp(YZ_CONFIG_DIR "/500000-chongqing.xml");
+  const std::string from = "ratio=\"50%\"";
+  size_t at = xml.find(from);
+  ASSERT_NE(at, std::string::npos);
+  xml.replace(at, from.size(), "ratio=\"fifty\"");
+  policy::Registry reg;
+  Status st = reg.add_file("500000-chongqing.xml", xml);
+  EXPECT_EQ(st.code(), "YZ-POLICY-INVALID");
+  EXPECT_NE(st.message().find("500000-chongqing.xml:"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("ratio"), std::string::npos) << st.message();
+}
+
+// YZ-CASE-FILE is raised only by the CLI (src/cli/main.cpp): run the `yizhan`
+// binary that the build puts next to this test binary.
+TEST(ErrCodes, CaseFile_CliMissingCaseFile) {
+  std::error_code ec;
+  std::filesystem::path cli = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "yizhan";
+  if (ec || !std::filesystem::exists(cli)) GTEST_SKIP() << "yizhan CLI not beside the test binary";
+  std::string cmd = cli.string() + " settle /nonexistent/yizhan-case.xml 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);  // README: 2 = bad case
+  pugi::xml_document d;
+  ASSERT_TRUE(d.load_string(out.c_str())) << out;
+  EXPECT_EQ(err_code(d), "YZ-CASE-FILE");
+  EXPECT_NE(err_msg(d).find("/nonexistent/yizhan-case.xml"), std::string::npos) << err_msg(d);
+}
+
+// YZ-SYSTEM (-1) in the service: a ledger that cannot record a response (the
+// transaction ran but its answer could not be kept) and one that throws.
+class FaultyLedger : public Ledger {
+ public:
+  bool fail_record = false, throw_get_stay = false;
+  Status find_response(const std::string& m, const std::string& h, std::optional<std::string>& r) override {
+    return inner_->find_response(m, h, r);
+  }
+  Status record_response(const std::string& m, const std::string& i, const std::string& h,
+                         const std::string& r) override {
+    if (fail_record) return Status::error("YZ-TEST-DISK", "disk full");
+    return inner_->record_response(m, i, h, r);
+  }
+  Status put_stay(const StayRecord& st) override { return inner_->put_stay(st); }
+  Status get_stay(const std::string& id, std::optional<StayRecord>& out) override {
+    if (throw_get_stay) throw std::runtime_error("ledger exploded");
+    return inner_->get_stay(id, out);
+  }
+  Status put_settlement(const SettlementEntry& e) override { return inner_->put_settlement(e); }
+  Status get_settlement(const std::string& id, std::optional<SettlementEntry>& out) override {
+    return inner_->get_settlement(id, out);
+  }
+  Status find_settlement_by_msgid(const std::string& m, std::optional<SettlementEntry>& out) override {
+    return inner_->find_settlement_by_msgid(m, out);
+  }
+
+ private:
+  std::unique_ptr<Ledger> inner_ = make_memory_ledger();
+};
+
+struct FaultyHarness {
+  FaultyLedger* ledger = nullptr;  // owned by the service
+  std::unique_ptr<Service> svc;
+  FaultyHarness() {
+    PluginConfig cfg;
+    Status st = parse_plugin_config("test.xml", config_xml("620702", 2), "/", cfg);
+    EXPECT_TRUE(st.is_ok()) << st.message();
+    std::unique_ptr<gateway::MemoryGateway> gw;
+    st = gateway::MemoryGateway::from_persons_file(cfg.platform.persons_file, gw);
+    EXPECT_TRUE(st.is_ok()) << st.message();
+    auto l = std::make_unique<FaultyLedger>();
+    ledger = l.get();
+    st = Service::open_with(cfg, std::move(gw), std::move(l), [] { return std::string("2023-10-20 10:00:00"); }, svc);
+    EXPECT_TRUE(st.is_ok()) << st.message();
+  }
+  int call(const std::string& req, pugi::xml_document& doc) {
+    std::string resp;
+    int rc = svc->call(req, resp);
+    EXPECT_TRUE(doc.load_string(resp.c_str())) << resp;
+    EXPECT_EQ(std::to_string(rc), std::string(doc.child("response").child_value("infcode"))) << resp;
+    return rc;
+  }
+};
+
+const char* kAdmit =
+    "<psn_no>P620702-DB12-01</psn_no><insutype>390</insutype><med_type>21</med_type><begntime>2023-10-01</begntime>";
+
+TEST(ErrCodes, System_ResponseCouldNotBeRecorded) {
+  FaultyHarness h;
+  h.ledger->fail_record = true;
+  pugi::xml_document d;
+  EXPECT_EQ(h.call(Harness::request("2401", std::string(kHospital) + "202310201000000001", kAdmit), d), -1);
+  EXPECT_EQ(err_code(d), "YZ-SYSTEM");
+  EXPECT_NE(err_msg(d).find("msgid"), std::string::npos) << err_msg(d);
+}
+
+TEST(ErrCodes, System_InternalExceptionDoesNotEscape) {
+  FaultyHarness h;
+  h.ledger->throw_get_stay = true;
+  pugi::xml_document d;
+  EXPECT_EQ(h.call(Harness::request("2301", std::string(kHospital) + "202310201000000002",
+                                    "<mdtrt_id>ZY-1</mdtrt_id>" + line("1", "100.00")),
+                   d),
+            -1);
+  EXPECT_EQ(err_code(d), "YZ-SYSTEM");
+  EXPECT_FALSE(err_msg(d).empty());
 }
 
 }  // namespace
