@@ -544,6 +544,8 @@ Status Registry::load_dir(const std::string& dir, Registry& out) {
   std::sort(files.begin(), files.end());
   if (files.empty()) return Status::error("YZ-POLICY-DIR", dir + ": field policy_dir: no *.xml region files");
   for (const auto& f : files) {
+    if (!fs::is_regular_file(f, ec))
+      return Status::error("YZ-POLICY-IO", f.string() + ": field policy_dir: not a regular file");
     std::ifstream in(f, std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (!in.good() && !in.eof()) return Status::error("YZ-POLICY-IO", f.string() + ": cannot read");

@@ -3,6 +3,8 @@
 // bypass the case reader (the plug-in builds requests itself).
 #include "test_support.h"
 
+#include <filesystem>
+
 namespace yz::test {
 namespace {
 
@@ -92,6 +94,24 @@ TEST(EngineInput, NegativeOrMalformedLinesAreRejected) {
   prop.lines[0].chrgitm_lv = 2;
   prop.lines[0].selfpay_prop = Bp(10001);
   EXPECT_EQ(try_settle("140900", p, h, prop).code(), "YZ-INPUT-RATIO");
+}
+
+}  // namespace
+}  // namespace yz::test
+
+namespace yz::test {
+namespace {
+
+TEST(PolicyDir, AnEntryThatIsNotAFileIsAnIoError) {
+  // A directory named like a region file is refused with a code, not an exception.
+  const std::string dir = ::testing::TempDir() + "yz-policy-dir-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir + "/620000-gansu.xml");
+  policy::Registry reg;
+  Status st = policy::Registry::load_dir(dir, reg);
+  EXPECT_EQ(st.code(), "YZ-POLICY-IO") << st.message();
+  EXPECT_NE(st.message().find("620000-gansu.xml"), std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
