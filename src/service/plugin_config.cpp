@@ -66,8 +66,20 @@ void read(codec::AttrReader& r, const pugi::xml_node& root, const std::string& b
   ps.client_key = resolve(base_dir, r.opt(pf, "client_key"));
   ps.access_key = r.opt(pf, "access_key");
   ps.secret_env = r.opt(pf, "secret_env");
-  if (pf.attribute("secret")) r.fail(pf, "", "secret", "secrets are never written in config: name an environment variable in secret_env");
+  ps.secret_file = resolve(base_dir, r.opt(pf, "secret_file"));
+  if (pf.attribute("secret"))
+    r.fail(pf, "", "secret", "secrets are never written in config: name an environment variable (secret_env) or a file (secret_file)");
+  if (ps.adapter != "memory") {
+    if (ps.ca_file.empty()) r.fail(pf, "", "ca_file", "the HTTPS adapters verify the platform's certificate: name its CA file");
+    if (ps.access_key.empty()) r.fail(pf, "", "access_key", "required by the HTTPS adapters (request signing)");
+    if (ps.secret_env.empty() == ps.secret_file.empty())
+      r.fail(pf, "", "secret_env", "name exactly one of secret_env and secret_file (the signing secret)");
+    if (ps.client_cert.empty() != ps.client_key.empty())
+      r.fail(pf, "", "client_key", "client_cert and client_key go together (mutual TLS)");
+  }
   ps.timeout_ms = r.integer(pf, "timeout_ms", "", 100, 600000, 5000);
+  ps.connect_timeout_ms = r.integer(pf, "connect_timeout_ms", "", 100, 600000, 3000);
+  ps.io_timeout_ms = r.integer(pf, "io_timeout_ms", "", 100, 600000, ps.timeout_ms);
   ps.retries = r.integer(pf, "retries", "", 0, 10, 2);
   r.done(pf, "");
 

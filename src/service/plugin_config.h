@@ -11,13 +11,18 @@
 namespace yz::service {
 
 struct PlatformSettings {
-  std::string adapter = "memory";   // memory | https-xml | https-json (later)
+  std::string adapter = "memory";   // memory | https-xml | https-json
   std::string persons_file;         // memory: persons and identities to seed the in-memory platform
   std::string base_url;             // https-*: https://127.0.0.1:8443
   std::string ca_file, client_cert, client_key;
-  std::string access_key, secret_env;  // the secret itself only from the environment
-  int timeout_ms = 5000;
-  int retries = 2;
+  std::string access_key;
+  std::string secret_env;           // the signing secret: from this environment variable,
+  std::string secret_file;          // or from this file (0600); never written in the config itself
+  std::string secret;               // resolved at open (not from the config text)
+  int timeout_ms = 5000;            // a whole platform call, retries included
+  int connect_timeout_ms = 3000;    // TCP connect, and again the TLS handshake
+  int io_timeout_ms = 0;            // writing the request / reading the answer (0: timeout_ms)
+  int retries = 2;                  // extra attempts (same msgid) within timeout_ms
 };
 
 struct PluginConfig {
