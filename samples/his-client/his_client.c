@@ -10,12 +10,14 @@
  * and prints what the cashier sees: the deposit decision of the admission, each
  * payer's amount, what the patient pays now, and the explanation.
  *
- * usage: his-client [--open | --compat] [--lib LIB] [--config CONFIG] [--verbose] STAYS.xml
+ * usage: his-client [--open | --compat] [--lib LIB] [--config CONFIG] [--run-id ID] [--verbose] STAYS.xml
  *   --open     yz_open / yz_call / yz_free / yz_close (default)
  *   --compat   INIT / BUSINESS_HANDLE with a caller-owned buffer (grown on YZ-BUFFER-SMALL,
  *              retried with the same msgid, as the header asks)
  *   --lib      the library to load (default $YIZHAN_LIB, else "libyizhan.so" on the loader's path)
  *   --config   the plug-in configuration (default $YIZHAN_CONFIG; INIT reads YIZHAN_CONFIG itself)
+ *   --run-id   appended to every mdtrt_id of the stay file ("-ID"), so that the same stays can be
+ *              admitted again on a platform that keeps its state (the demo runs more than once)
  *   --verbose  also print every request and response message
  * exit status: 0 every stay settled; 1 usage; 2 a transaction failed (its err_code and err_msg
  * are printed); 3 the library could not be loaded or opened.
@@ -449,6 +451,8 @@ static void print_settlement(const char *resp) {
 
 /* ---- the flow ------------------------------------------------------------ */
 
+static const char *run_id = NULL; /* --run-id: suffix of every mdtrt_id */
+
 static int run_stay(span_t stay, const char *psn_no, const char *insutype) {
   char mdtrt_id[128], med_type[16], begndate[32], enddate[32], diag[64], refl[8], primary[8], v[2048];
   char amount[32], *resp = NULL;
@@ -459,6 +463,10 @@ static int run_stay(span_t stay, const char *psn_no, const char *insutype) {
   int rc, lines = 0;
 
   raw_of(stay, "mdtrt_id", mdtrt_id, sizeof mdtrt_id);
+  if (run_id != NULL && strlen(mdtrt_id) + strlen(run_id) + 2 < sizeof mdtrt_id) {
+    strcat(mdtrt_id, "-");
+    strcat(mdtrt_id, run_id);
+  }
   raw_of(stay, "med_type", med_type, sizeof med_type);
   raw_of(stay, "begndate", begndate, sizeof begndate);
   raw_of(stay, "enddate", enddate, sizeof enddate);
@@ -563,7 +571,7 @@ fail:
 }
 
 static int usage(void) {
-  fputs("usage: his-client [--open | --compat] [--lib LIB] [--config CONFIG] [--verbose] STAYS.xml\n"
+  fputs("usage: his-client [--open | --compat] [--lib LIB] [--config CONFIG] [--run-id ID] [--verbose] STAYS.xml\n"
         "  LIB defaults to $YIZHAN_LIB, else libyizhan.so; CONFIG to $YIZHAN_CONFIG.\n"
         "  STAYS.xml: the case format of HIS-INTERFACE.md section 5 (samples/his-client/*.xml).\n",
         stderr);
@@ -585,6 +593,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--verbose") == 0) lib.verbose = 1;
     else if (strcmp(argv[i], "--lib") == 0 && i + 1 < argc) lib_path = argv[++i];
     else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) config = argv[++i];
+    else if (strcmp(argv[i], "--run-id") == 0 && i + 1 < argc) run_id = argv[++i];
     else if (argv[i][0] == '-' || stays_path != NULL) return usage();
     else stays_path = argv[i];
   }
