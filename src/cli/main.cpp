@@ -1,6 +1,7 @@
 // yizhan: the offline calculator (HIS-INTERFACE.md §5).
 //
 //   yizhan settle [--policy-dir DIR] [--explain] CASE.xml
+//   yizhan subsidy --region ADMDVS --year Y --category CAT [--tier 1|2] [--premium-file FILE]
 //   yizhan --version | --help
 //
 // Exit status: 0 every stay computed; 1 usage; 2 bad case or business error
@@ -20,6 +21,7 @@
 #include "core/money.h"
 #include "engine/engine.h"
 #include "policy/registry.h"
+#include "subsidy/premium.h"
 
 #ifndef YZ_DEFAULT_POLICY_DIR
 #define YZ_DEFAULT_POLICY_DIR "config/regions"
@@ -45,6 +47,10 @@ const char* kUsage =
     "      Settles each stay of the case offline and prints <results> with one 2303 response per stay.\n"
     "      --policy-dir DIR  地区政策目录 (default: " YZ_DEFAULT_POLICY_DIR ")\n"
     "      --explain         输出便于收费员阅读的计算说明，而不是 XML\n"
+    "  yizhan subsidy --region ADMDVS --year Y --category CAT [--tier 1|2] [--premium-file FILE]\n"
+    "      参保资助试算（GS-SUB-PREMIUM、XZ-SUB-PREMIUM、PS-SUB-PREMIUM）：个人缴费、资助金额、个人还需缴纳。\n"
+    "      Premium subsidy: the personal contribution, the subsidy and what the person still pays.\n"
+    "      --premium-file FILE  (default: " YZ_DEFAULT_POLICY_DIR "/../premium/premium-subsidy.xml)\n"
     "  yizhan --version\n"
     "  yizhan --help\n"
     "exit status: 0 ok; 1 usage; 2 bad case / business error (infcode -2); 3 policy load failure (infcode -1);\n"
@@ -106,6 +112,74 @@ int settle(const std::string& policy_dir, const std::string& case_path, bool exp
   return kExitOk;
 }
 
+// `yizhan subsidy`: text lines "key: value" on stdout; errors on stderr.
+int subsidy(const std::vector<std::string_view>& args) {
+  std::string premium_file = yz::subsidy::default_premium_file(YZ_DEFAULT_POLICY_DIR);
+  std::string region, year, category, tier = "1";
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    std::string* into = nullptr;
+    if (a == "--region") into = &region;
+    else if (a == "--year") into = &year;
+    else if (a == "--category") into = &category;
+    else if (a == "--tier") into = &tier;
+    else if (a == "--premium-file") into = &premium_file;
+    else if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return kExitOk;
+    } else {
+      std::fprintf(stderr, "yizhan: unknown subsidy argument '%.*s'\n%s", int(a.size()), a.data(), kUsage);
+      return kExitUsage;
+    }
+    if (i + 1 >= args.size()) {
+      std::fprintf(stderr, "yizhan: %.*s needs a value\n%s", int(a.size()), a.data(), kUsage);
+      return kExitUsage;
+    }
+    *into = std::string(args[++i]);
+  }
+  if (region.empty() || year.empty() || category.empty()) {
+    std::fprintf(stderr, "yizhan: subsidy needs --region, --year and --category\n%s", kUsage);
+    return kExitUsage;
+  }
+  auto fail = [](const yz::Status& st, int code) {
+    std::fprintf(stderr, "yizhan: %s: %s\n", st.code().c_str(), st.message().c_str());
+    return code;
+  };
+  yz::subsidy::PremiumQuery q;
+  q.admdvs = region;
+  if (year.size() != 4 || year.find_first_not_of("0123456789") != std::string::npos)
+    return fail(yz::Status::error("YZ-INPUT-CODE", "--year 应为 4 位年度: " + year), kExitCase);
+  q.year = std::stoi(year);
+  auto cat = yz::policy::parse_category(category);
+  if (!cat) return fail(yz::Status::error("YZ-INPUT-CODE", "--category 不是已知的人员类别代码: " + category), kExitCase);
+  q.category = *cat;
+  if (tier != "1" && tier != "2")
+    return fail(yz::Status::error("YZ-INPUT-RANGE", "--tier 应为 1（一档）或 2（二档）: " + tier), kExitCase);
+  q.tier = tier == "2" ? 2 : 1;
+
+  yz::subsidy::PremiumPolicy policy;
+  if (yz::Status st = yz::subsidy::load_premium_file(premium_file, policy); !st) return fail(st, kExitPolicy);
+  yz::subsidy::PremiumResult r;
+  if (yz::Status st = yz::subsidy::compute_premium(policy, q, r); !st) return fail(st, kExitCase);
+  std::string out;
+  out += "rule: " + r.rule_id + "\n";
+  out += "region: " + q.admdvs + " (policy " + r.region_admdvs + " " + r.region_name + ", file version " +
+         r.policy_version + ")\n";
+  out += "year: " + std::to_string(r.year) + "\n";
+  out += "tier: " + std::to_string(r.tier) + "\n";
+  out += std::string("category: ") + yz::policy::category_code(r.category) + " " +
+         yz::policy::category_name(r.category) + "\n";
+  out += std::string("kind: ") + yz::subsidy::subsidy_kind_code(r.kind) + "\n";
+  out += "contribution: " + r.contribution.str() + "\n";
+  out += "subsidy: " + r.subsidy.str() + "\n";
+  out += "payable: " + r.payable.str() + "\n";
+  out += std::string("illustrative: ") + (r.illustrative ? "yes" : "no") + "\n";
+  out += "reason: " + r.reason + "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return kExitOk;
+}
+
 int run(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty()) {
@@ -120,6 +194,7 @@ int run(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
+  if (args[0] == "subsidy") return subsidy(args);
   if (args[0] != "settle") {
     std::fprintf(stderr, "yizhan: unknown command '%.*s'\n%s", int(args[0].size()), args[0].data(), kUsage);
     return kExitUsage;
