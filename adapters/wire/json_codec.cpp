@@ -13,10 +13,13 @@
 //
 // Reading is strict and bounded, every refusal YZ-WIRE-FORMAT saying where:
 // - at most `max_bytes`; a leading UTF-8 byte-order mark is skipped;
-// - valid UTF-8 (Boost.JSON validates; the same scan as the XML codec runs
-//   first so that a body readable here can always be written as XML);
-// - nesting at most 32 (parse_options::max_depth; arrays count);
-// - no comments, no trailing commas; the top level must be an object;
+// - valid UTF-8 of XML characters (codec::first_invalid_utf8, the XML codec's
+//   scan, runs first, so that a body readable here can always be written as
+//   XML; Boost.JSON validates as well);
+// - read in one pass by a basic_parser handler that builds the Node tree (no
+//   DOM); nesting at most 32 (parse_options::max_depth; arrays count);
+// - no comments, no trailing commas; the top level must be an object, with
+//   nothing but white space after it;
 // - strings are leaves; a string holding a control character other than tab,
 //   CR or LF is refused (it could not be written as XML);
 // - numbers: an integer is accepted and becomes its decimal text (1101's

@@ -46,7 +46,8 @@
 // setldetail: fund_pay_type, fund_pay_type_name, inscp_scp_amt,
 //   crt_payb_lmt_amt ("" = no cap), fund_payamt, yz_rule_id.
 // Accumulators (response_writer's YearAccum list): year, inpatient_stays,
-//   basic_paid/pool{name,amount} (repeated), ci_base, ci_paid, supp_base,
+//   basic_paid/pool{name,amount} (repeated; basic_paid absent when there
+//   are no pools), ci_base, ci_paid, supp_base,
 //   supp_paid, ma_paid/pool…, tilt_base, tilt_paid, psn_burden, inscp_burden.
 // Not on the wire: the settlement's trace and alerts (the platform neither
 // checks nor stores them), CallMeta::timeout.
@@ -119,7 +120,9 @@ void write_fee_line(Node& n, const FeeLine& l) {
   put(n, "selfpay_prop", l.selfpay_prop.str());
 }
 
+// Omitted when there are none (the JSON form would otherwise show "").
 void write_pools(Node& parent, const char* name, const std::vector<NamedAmount>& pools) {
+  if (pools.empty()) return;
   Node& n = parent.add(name);
   for (const NamedAmount& p : pools) {
     Node& pool = n.add_item("pool");

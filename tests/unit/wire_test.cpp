@@ -186,6 +186,12 @@ gateway::CallMeta meta(const std::string& infno) {
   return m;
 }
 
+PlatformRequest req(const std::string& infno) {
+  PlatformRequest r;
+  r.meta = meta(infno);
+  return r;
+}
+
 // Engine settlements from the shipped policies (the second stay of each
 // sequence, so that accum_before is not zero and carries pools).
 struct Settled {
@@ -286,12 +292,12 @@ class WireRoundTrip : public ::testing::TestWithParam<const char*> {
 };
 
 TEST_P(WireRoundTrip, SimpleRequests) {
-  for (const char* i : {"9001", "9002"}) request(PlatformRequest{meta(i)});
-  PlatformRequest q{meta("1101")};
+  for (const char* i : {"9001", "9002"}) request(req(i));
+  PlatformRequest q = req("1101");
   q.psn_no = "P-XZ-0001";
   q.year = 2023;
   request(q);
-  PlatformRequest a{meta("2401")};
+  PlatformRequest a = req("2401");
   a.admission.psn_no = "P-XZ-0001";
   a.admission.insutype = "390";
   a.admission.mdtrt_id = "";  // the platform assigns one
@@ -305,14 +311,14 @@ TEST_P(WireRoundTrip, SimpleRequests) {
   a.admission.refl_flag = false;
   a.admission.primary_first = true;
   request(a);
-  PlatformRequest r{meta("2305")};
+  PlatformRequest r = req("2305");
   r.setl_id = "SETL0000000007";
   request(r);
-  PlatformRequest m{meta("2601")};
+  PlatformRequest m = req("2601");
   m.omsgid = "H14090000001202311221530450000";
   m.oinfno = "2304";
   request(m);
-  PlatformRequest q5{meta("5203")};
+  PlatformRequest q5 = req("5203");
   q5.setl_id = "SETL0000000007";
   request(q5);
   q5.setl_id.clear();
@@ -321,13 +327,13 @@ TEST_P(WireRoundTrip, SimpleRequests) {
 }
 
 TEST_P(WireRoundTrip, FeeRequests) {
-  PlatformRequest u{meta("2301")};
+  PlatformRequest u = req("2301");
   u.mdtrt_id = "M0001";
   u.lines = fee_lines();
   request(u);
   u.lines.resize(1);  // a single line (XML: item = false) still reads as a list
   request(u);
-  PlatformRequest x{meta("2302")};
+  PlatformRequest x = req("2302");
   x.mdtrt_id = "M0001";
   x.feedetl_sns = {"1", "3"};
   request(x);
@@ -345,13 +351,13 @@ TEST_P(WireRoundTrip, SettlementRequest) {
   ASSERT_GT(s.zhoushan.supp_pay, Fen());
   test::expect_balanced(s.xinzhou);
   for (const Settlement* st : {&s.xinzhou, &s.zhoushan}) {
-    PlatformRequest r{meta("2304")};
+    PlatformRequest r = req("2304");
     r.settlement = *st;
     request(r);
   }
   // A hand-made one: a fund with an uncapped limit and one that is not a
   // reference fund, categories, major disease.
-  PlatformRequest r{meta("2304")};
+  PlatformRequest r = req("2304");
   r.settlement = s.zhoushan;
   r.settlement.category = Category::DB12;
   r.settlement.assistance_category = Category::TK;
@@ -424,7 +430,7 @@ TEST_P(WireRoundTrip, Refusals) {
 
 // A missing field, a bad amount, a bad date: YZ-WIRE-FIELD naming the path.
 TEST_P(WireRoundTrip, FieldErrors) {
-  PlatformRequest r{meta("2304")};
+  PlatformRequest r = req("2304");
   r.settlement = settled().xinzhou;
   Node n;
   ASSERT_TRUE(c_->read(encode_request(*c_, r), n).is_ok());
@@ -466,7 +472,7 @@ TEST_P(WireRoundTrip, FieldErrors) {
   EXPECT_EQ(st.code(), "YZ-WIRE-FIELD");
   EXPECT_NE(st.message().find("more than once"), std::string::npos) << st.message();
 
-  PlatformRequest a{meta("2401")};
+  PlatformRequest a = req("2401");
   a.admission.psn_no = "P1";
   a.admission.begndate = D("2023-06-01");
   ASSERT_TRUE(c_->read(encode_request(*c_, a), n).is_ok());
@@ -479,7 +485,7 @@ TEST_P(WireRoundTrip, FieldErrors) {
   st = decode_request(*c_, encode_response(*c_, "2304", "M", PlatformResponse{}), out);
   EXPECT_EQ(st.code(), "YZ-WIRE-FIELD");
   PlatformResponse rout;
-  st = decode_response(*c_, "9001", encode_request(*c_, PlatformRequest{meta("9001")}), rout);
+  st = decode_response(*c_, "9001", encode_request(*c_, req("9001")), rout);
   EXPECT_EQ(st.code(), "YZ-WIRE-FIELD");
   // An answer without its output.
   PlatformResponse sign;
@@ -491,7 +497,7 @@ TEST_P(WireRoundTrip, FieldErrors) {
 
 // Bounded and strict, for both codecs.
 TEST_P(WireRoundTrip, FormatErrors) {
-  const std::string body = encode_request(*c_, PlatformRequest{meta("9001")});
+  const std::string body = encode_request(*c_, req("9001"));
   Node n;
   EXPECT_TRUE(c_->read(body, n).is_ok());
   Status st = c_->read(body, n, body.size() - 1);  // too big
@@ -603,7 +609,7 @@ TEST(WireJson, WritesTheNationalShape) {
   auto c = make_json_codec();
   EXPECT_STREQ(c->name(), "json");
   EXPECT_STREQ(c->content_type(), "application/json; charset=UTF-8");
-  PlatformRequest u{meta("2301")};
+  PlatformRequest u = req("2301");
   u.mdtrt_id = "M1";
   u.lines = fee_lines();
   u.lines.resize(1);
@@ -615,7 +621,7 @@ TEST(WireJson, WritesTheNationalShape) {
   EXPECT_NE(j.find("\"det_item_fee_sumamt\":\"1234.56\""), std::string::npos) << j;
   EXPECT_NE(j.find("\"opter_name\":\"收费员甲 <&\\\"'>\""), std::string::npos) << j;
   // 2302's list is an array of strings.
-  PlatformRequest x{meta("2302")};
+  PlatformRequest x = req("2302");
   x.mdtrt_id = "M1";
   x.feedetl_sns = {"7"};
   EXPECT_NE(encode_request(*c, x).find("\"data\":{\"mdtrt_id\":\"M1\",\"feedetl_sn\":[\"7\"]}"), std::string::npos);
@@ -654,6 +660,7 @@ TEST(WireJson, StrictReading) {
   EXPECT_EQ(c->read("{\"a\":\"1\"} // c", n).code(), "YZ-WIRE-FORMAT");
   EXPECT_EQ(c->read("{\"a\":\"1\",}", n).code(), "YZ-WIRE-FORMAT");
   EXPECT_EQ(c->read("{\"a\":\"1\"}{}", n).code(), "YZ-WIRE-FORMAT");
+  EXPECT_TRUE(c->read("\xEF\xBB\xBF {\"a\":\"1\"} \r\n", n).is_ok());  // BOM, white space around
   EXPECT_EQ(c->read("{\"a\":\"\\u0001\"}", n).code(), "YZ-WIRE-FORMAT");
   // Depth: 32 is fine, 33 is not.
   EXPECT_TRUE(c->read(nested(32, true), n).is_ok());
@@ -670,13 +677,38 @@ TEST(WireJson, StrictReading) {
   EXPECT_EQ(n.all("s")[0]->text, "a");
 }
 
+// An integer where an amount or a number goes is its decimal text: accepted.
+TEST(WireJson, IntegersAreDecimalText) {
+  auto c = make_json_codec();
+  PlatformRequest r = req("1101");
+  r.psn_no = "P1";
+  r.year = 2023;
+  std::string j = encode_request(*c, r);
+  const size_t at = j.find("\"year\":\"2023\"");
+  ASSERT_NE(at, std::string::npos) << j;
+  j.replace(at, 13, "\"year\":2023");
+  PlatformRequest out;
+  ASSERT_TRUE(decode_request(*c, j, out).is_ok()) << j;
+  EXPECT_EQ(out.year, 2023);
+  PlatformResponse setl;
+  setl.text = "S1";
+  PlatformResponse rout;
+  ASSERT_TRUE(decode_response(*c, "2304", "{\"infcode\":0,\"output\":{\"setlinfo\":{\"setl_id\":\"S1\"}}}", rout).is_ok());
+  EXPECT_TRUE(rout.result.ok());
+  EXPECT_EQ(rout.text, "S1");
+  ASSERT_TRUE(decode_response(*c, "2304", "{\"infcode\":-2,\"err_code\":\"E\",\"err_msg\":null}", rout).is_ok());
+  EXPECT_EQ(rout.result.outcome, gateway::Outcome::Rejected);
+  EXPECT_EQ(rout.result.err_code, "E");
+  EXPECT_EQ(rout.result.err_msg, "");
+}
+
 // A message read as XML and written as JSON (and back) decodes the same: the
 // `item` flags the XML reader sets are enough for the JSON writer, and the
 // decoder never needs them.
 TEST(WireBridge, XmlToJsonAndBack) {
   auto xml = make_xml_codec();
   auto json = make_json_codec();
-  PlatformRequest r{meta("2304")};
+  PlatformRequest r = req("2304");
   r.settlement = settled().xinzhou;
   Node n;
   ASSERT_TRUE(xml->read(encode_request(*xml, r), n).is_ok());
