@@ -12,8 +12,11 @@
 // = 600.00 (a third line of 100.00 is cancelled by 2302 first).
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -21,13 +24,16 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <atomic>
 #include <chrono>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "sim_internal.h"
 #include "sim_server.h"
@@ -493,6 +499,92 @@ TEST_P(SimFormatTest, EveryTransactionIsAnsweredInKind) {
 
   // Everything went over one keep-alive connection.
   EXPECT_EQ(client(fmt).connections(), 1);
+}
+
+// The product's own adapter (WireGateway over HttpsClient) against the
+// simulator: the whole path, with faults the adapter must ride out by
+// retrying the same msgid.
+TEST_P(SimFormatTest, WireGatewayRidesOutFaultsBySendingTheSameMsgidAgain) {
+  const std::string fmt = GetParam();
+  adapters::WireGatewaySettings ws;
+  ws.client.base_url = "https://127.0.0.1:" + std::to_string(server_->port());
+  ws.client.ca_file = server_->ca_file();
+  ws.client.access_key = "YZDEMO";
+  ws.client.secret = server_->secret();
+  ws.format = fmt;
+  ws.retries = 2;
+  ws.backoff = 10ms;
+  std::unique_ptr<adapters::WireGateway> gw;
+  Status st = adapters::WireGateway::create(ws, gw);
+  ASSERT_TRUE(st.is_ok()) << st.code() << " " << st.message();
+  auto m = [&](const std::string& infno) {
+    gateway::CallMeta c = meta(infno);
+    c.timeout = 3000ms;
+    return c;
+  };
+  gateway::GatewayResult r = gw->sign_in(m("9001"), sign_no_);
+  ASSERT_TRUE(r.ok()) << r.err_code << " " << r.err_msg;
+
+  server_->inject({"1101", FaultKind::DropBefore, 1, 0});
+  gateway::PersonInfo pi;
+  r = gw->query_person(m("1101"), kPsn, 2023, pi);
+  ASSERT_TRUE(r.ok()) << r.err_code << " " << r.err_msg;
+  EXPECT_EQ(pi.psn_name, "张永福");
+  EXPECT_EQ(server_->requests("1101"), 2);
+
+  gateway::Admission a;
+  a.psn_no = kPsn;
+  a.insutype = "390";
+  a.begndate = *parse_date("2023-11-01");
+  std::string mdtrt_id;
+  ASSERT_TRUE(gw->admit(m("2401"), a, mdtrt_id).ok());
+  std::vector<FeeLine> lines(2);
+  lines[0].feedetl_sn = "1";
+  lines[0].med_list_codg = "XA01AAA0001";
+  lines[0].det_item_fee_sumamt = Y("350.00");
+  lines[1].feedetl_sn = "2";
+  lines[1].med_list_codg = "XA01AAA0002";
+  lines[1].det_item_fee_sumamt = Y("250.00");
+  ASSERT_TRUE(gw->upload_fees(m("2301"), mdtrt_id, lines).ok());
+
+  Settlement s;
+  s.mdtrt_id = mdtrt_id;
+  s.psn_no = kPsn;
+  s.insutype = "390";
+  s.split.medfee_sumamt = Y("600.00");
+  s.split.inscp_scp_amt = Y("600.00");
+  s.hifp_pay = s.fund_pay_sumamt = Y("360.00");
+  s.psn_part_amt = s.psn_cash_pay = Y("240.00");
+  s.accum_before = pi.accum;
+  s.accum_after = pi.accum;
+  s.accum_after.inpatient_stays += 1;
+  YearAccum::add(s.accum_after.basic_paid, "inpatient", Y("360.00"));
+  server_->inject({"2304", FaultKind::DropAfter, 1, 0});
+  std::string setl_id;
+  r = gw->settle(m("2304"), s, setl_id);
+  ASSERT_TRUE(r.ok()) << r.err_code << " " << r.err_msg;
+  EXPECT_EQ(server_->requests("2304"), 2);
+  EXPECT_EQ(settlements(), 1u);
+  EXPECT_EQ(server_->snapshot().data().settlements.begin()->first, setl_id);
+  EXPECT_EQ(held(), s.accum_after);
+
+  server_->inject({"5203", FaultKind::Http5xx, 1, 0});
+  gateway::SettlementRecord rec;
+  r = gw->query_settlement(m("5203"), setl_id, "", rec);
+  ASSERT_TRUE(r.ok()) << r.err_code << " " << r.err_msg;
+  EXPECT_EQ(rec.settlement.psn_cash_pay, Y("240.00"));
+
+  server_->inject({"2305", FaultKind::Malformed, 1, 0});
+  std::string rev;
+  r = gw->reverse_settlement(m("2305"), setl_id, rev);
+  ASSERT_TRUE(r.ok()) << r.err_code << " " << r.err_msg;
+  EXPECT_EQ(rev, "R" + setl_id);
+  EXPECT_EQ(held(), pi.accum);
+
+  server_->inject({"9002", FaultKind::BadSignature, 1, 0});
+  r = gw->sign_out(m("9002"));
+  EXPECT_EQ(r.outcome, Outcome::Rejected);
+  EXPECT_EQ(r.err_code, "YZ-PLATFORM-AUTH");
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, SimFormatTest, ::testing::Values("xml", "json"),
@@ -962,6 +1054,95 @@ TEST_F(SimTest, AdminEndpointInjectsFaultsAndShowsState) {
   q5.setl_id = setl_id;
   clients_.clear();
   EXPECT_EQ(ok("xml", q5).record.setl_id, setl_id);
+}
+
+TEST_F(SimTest, SeveralThreadsAndClientsAtOnceAreSerialisedOnThePlatform) {
+  server_.reset();
+  SimOptions o = options();
+  o.threads = 3;
+  start(o);
+  const std::string secret = server_->secret();
+  const uint16_t port = server_->port();
+  const std::string ca = server_->ca_file();
+  constexpr int kThreads = 4, kCalls = 10;
+  std::vector<std::thread> ts;
+  std::atomic<int> good{0};
+  for (int t = 0; t < kThreads; ++t)
+    ts.emplace_back([&, t] {
+      Client c(port, ca);
+      for (int i = 0; i < kCalls; ++i) {
+        wire::PlatformRequest r;
+        r.meta.infno = "9001";
+        r.meta.msgid = "T" + std::to_string(t) + "-" + std::to_string(i);
+        r.meta.fixmedins_code = "H62070200001";
+        r.meta.opter = "C" + std::to_string(t);
+        const std::string body = wire::encode_request(*wire::make_xml_codec(), r);
+        Reply rep = c.post(body, "application/xml", Client::sign(secret, body));
+        if (rep.answered && rep.status == 200) ++good;
+      }
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(good.load(), kThreads * kCalls);
+  const auto snap = server_->snapshot();
+  EXPECT_EQ(snap.data().sign_nos.size(), static_cast<size_t>(kThreads * kCalls));
+  EXPECT_EQ(snap.data().seq, static_cast<uint64_t>(kThreads * kCalls));
+  // The journal holds them all, in the order they were applied: a restart gives the same ids.
+  restart();
+  EXPECT_EQ(server_->snapshot().data().sign_nos, snap.data().sign_nos);
+  for (const auto& [msgid, ans] : snap.data().answers)
+    EXPECT_EQ(server_->snapshot().data().answers.at(msgid).text, ans.text) << msgid;
+}
+
+// The executable: starts, writes the ready file, serves the admin endpoint,
+// stops with status 0 on SIGTERM.
+TEST_F(SimTest, ExecutableStartsAndStopsOnSigterm) {
+  server_.reset();
+  const std::string ready = dir_ + "/ready", out = dir_ + "/stdout";
+  const std::string state = dir_ + "/exe-state";
+  std::vector<std::string> args = {YZ_SIM_PATH, "--state-dir", state, "--persons", kPersons, "--port", "0",
+                                   "--admin-port", "0", "--no-fsync", "--ready-file", ready};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, YZ_SIM_PATH, &fa, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  std::string ports;
+  for (int i = 0; i < 100 && ports.empty(); ++i) {
+    std::this_thread::sleep_for(50ms);
+    ports = read_file(ready);
+  }
+  ASSERT_FALSE(ports.empty()) << "no ready file";
+  unsigned p = 0, a = 0;
+  ASSERT_EQ(std::sscanf(ports.c_str(), "%u %u", &p, &a), 2) << ports;
+  EXPECT_EQ(plain_http(static_cast<uint16_t>(a), http::verb::get, "/health").body, "ok\n");
+  // The HTTPS port answers a signed 9001 with the generated secret.
+  Client c(static_cast<uint16_t>(p), state + "/ca.crt");
+  std::string secret = read_file(state + "/client.secret");
+  secret.pop_back();
+  wire::PlatformRequest r;
+  r.meta = meta("9001");
+  const std::string body = wire::encode_request(*wire::make_xml_codec(), r);
+  EXPECT_EQ(c.post(body, "application/xml", Client::sign(secret, body)).status, 200);
+  EXPECT_NE(read_file(out).find("listening on https://127.0.0.1:" + std::to_string(p)), std::string::npos)
+      << read_file(out);
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  int status = 0;
+  pid_t w = 0;
+  for (int i = 0; i < 100 && w == 0; ++i) {
+    w = ::waitpid(pid, &status, WNOHANG);
+    if (w == 0) std::this_thread::sleep_for(20ms);
+  }
+  if (w == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    FAIL() << "did not stop on SIGTERM";
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  start();  // the fixture's TearDown expects a server
 }
 
 TEST(SimFaultKind, NamesParse) {
