@@ -6,6 +6,8 @@
 
 #include <array>
 #include <atomic>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -22,12 +24,18 @@ struct Envelope {
   pugi::xml_node data;  // input/data (may be empty)
 };
 
+class CallClaims;
+class RecoveryWorker;
+
 struct Service::Impl {
   PluginConfig cfg;
   policy::Registry registry;
+  // The journaling decorator (journaled_gateway.h) over the configured
+  // gateway: every state-changing call is recorded in the ledger first.
   std::unique_ptr<gateway::PlatformGateway> gateway;
   std::unique_ptr<Ledger> ledger;
   Clock clock;
+  std::unique_ptr<CallClaims> claims;  // platform msgids being sent or resolved
 
   std::mutex sign_mu;
   std::string sign_no;  // from 9001; empty until signed in
@@ -44,6 +52,14 @@ struct Service::Impl {
   gateway::CallMeta meta(const Envelope& env, const char* infno, const std::string& msgid);
   // Signs in if needed; returns the sign_no to use.
   Status ensure_signed_in(const Envelope& env, std::string& sign_no);
+
+  // Recovery (recovery.h): one pass at a time; the last unresolved note
+  // logged per msgid (not repeated every pass).
+  std::mutex recovery_mu;
+  std::mutex recovery_note_mu;
+  std::map<std::string, std::string> recovery_noted;
+  // Last member: stopped and joined first when the service closes.
+  std::unique_ptr<RecoveryWorker> worker;
 };
 
 // Error codes of the plug-in's own (documented in the README).

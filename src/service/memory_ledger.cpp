@@ -1,5 +1,9 @@
-// The Ledger port in memory: for tests and the demo until the durable SQLite
-// ledger lands. Everything is lost when the process ends.
+// The Ledger port in memory: for tests and the demo. Everything is lost when
+// the process ends; within the process it keeps the same contract as the
+// durable ledger (the journal, effects applied with the answer under one lock,
+// accumulators). Archival drops nothing: there is no file to move rows to.
+#include <algorithm>
+
 #include "service/ledger.h"
 
 namespace yz::service {
@@ -10,6 +14,15 @@ struct Recorded {
   std::string infno, request_hash, response;
 };
 
+bool replaceable(const PlatformCall& c) {
+  return c.state == CallState::Rejected && (c.outcome == "failed" || c.err_code == "YZ-PLATFORM-SIGN");
+}
+
+Status reused(const std::string& msgid, const std::string& infno) {
+  return Status::error("YZ-MSGID-REUSED", "报文 ID msgid " + msgid + " 已用于另一笔不同的交易（" + infno +
+                                              "），不能重复使用");
+}
+
 class MemoryLedger : public Ledger {
  public:
   Status find_response(const std::string& msgid, const std::string& request_hash,
@@ -18,9 +31,7 @@ class MemoryLedger : public Ledger {
     response.reset();
     auto it = responses_.find(msgid);
     if (it == responses_.end()) return Status::ok();
-    if (it->second.request_hash != request_hash)
-      return Status::error("YZ-MSGID-REUSED", "报文 ID msgid " + msgid + " 已用于另一笔不同的交易（" +
-                                                  it->second.infno + "），不能重复使用");
+    if (it->second.request_hash != request_hash) return reused(msgid, it->second.infno);
     response = it->second.response;
     return Status::ok();
   }
@@ -62,11 +73,184 @@ class MemoryLedger : public Ledger {
     return Status::ok();
   }
 
+  // ---- journal ----
+  bool journaled() const override { return true; }
+
+  Status journal_sent(const PlatformCall& c, std::optional<PlatformCall>& existing) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    existing.reset();
+    auto it = calls_.find(c.msgid);
+    if (it != calls_.end() && !replaceable(it->second)) {
+      if (it->second.request_hash != c.request_hash || it->second.infno != c.infno)
+        return reused(c.msgid, it->second.infno);
+      existing = it->second;
+      return Status::ok();
+    }
+    if (it == calls_.end()) order_.push_back(c.msgid);
+    PlatformCall row = c;
+    row.state = CallState::Sent;
+    calls_[c.msgid] = std::move(row);
+    return Status::ok();
+  }
+
+  Status journal_update(const PlatformCall& c, const CallEffects& fx, const RecoveryEntry* log) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = calls_.find(c.msgid);
+    if (it == calls_.end()) return Status::error("YZ-LEDGER-IO", "账本中没有平台交易 " + c.msgid);
+    PlatformCall& row = it->second;
+    row.state = c.state;
+    row.outcome = c.outcome;
+    row.err_code = c.err_code;
+    row.err_msg = c.err_msg;
+    row.answer = c.answer;
+    row.detail = c.detail;
+    row.resolution = c.resolution;
+    row.undone_by = c.undone_by;
+    row.attempts = c.attempts;
+    row.answered_at = c.answered_at;
+    row.resolved_at = c.resolved_at;
+    apply(fx);
+    if (log) add_log(*log);
+    return Status::ok();
+  }
+
+  Status find_call(const std::string& msgid, std::optional<PlatformCall>& out) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = calls_.find(msgid);
+    if (it == calls_.end()) out.reset();
+    else out = it->second;
+    return Status::ok();
+  }
+
+  Status list_calls(const CallQuery& q, std::vector<PlatformCall>& out) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    out.clear();
+    for (const std::string& id : order_) {
+      auto it = calls_.find(id);
+      if (it == calls_.end()) continue;
+      const PlatformCall& c = it->second;
+      if (!q.states.empty() && std::find(q.states.begin(), q.states.end(), c.state) == q.states.end()) continue;
+      if (!q.his_msgid.empty() && c.his_msgid != q.his_msgid) continue;
+      if (!q.infno.empty() && c.infno != q.infno) continue;
+      if (!q.key.empty() && c.key != q.key) continue;
+      out.push_back(c);
+      if (q.limit && out.size() >= q.limit) break;
+    }
+    return Status::ok();
+  }
+
+  Status log_recovery(const RecoveryEntry& e) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    add_log(e);
+    return Status::ok();
+  }
+
+  Status list_recovery(std::vector<RecoveryEntry>& out) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    out = log_;
+    return Status::ok();
+  }
+
+  Status put_accum(const AccumRecord& a, bool& changed) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    changed = put_accum_locked(a);
+    return Status::ok();
+  }
+
+  Status get_accum(const std::string& psn_no, int year, std::optional<AccumRecord>& out) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = accums_.find({psn_no, year});
+    if (it == accums_.end()) out.reset();
+    else out = it->second;
+    return Status::ok();
+  }
+
+  Status archive(const std::string&, ArchiveReport& out) override {
+    out = ArchiveReport{};  // nothing to move to: an in-memory ledger keeps everything until it ends
+    return Status::ok();
+  }
+
  private:
+  void add_log(RecoveryEntry e) {
+    e.id = int64_t(log_.size()) + 1;
+    log_.push_back(std::move(e));
+  }
+
+  bool put_accum_locked(const AccumRecord& a) {
+    auto key = std::make_pair(a.psn_no, a.accum.year);
+    auto it = accums_.find(key);
+    if (it != accums_.end() && it->second.accum == a.accum) return false;
+    accums_[key] = a;
+    return true;
+  }
+
+  // The effects of a call, under mu_ (atomic with its answer).
+  void apply(const CallEffects& fx) {
+    if (fx.insert_stay) stays_[fx.insert_stay->mdtrt_id] = *fx.insert_stay;
+    if (!fx.stay_id.empty()) {
+      auto st = stays_.find(fx.stay_id);
+      if (st != stays_.end()) {
+        if (fx.erase_stay) {
+          stays_.erase(st);
+        } else {
+          auto& lines = st->second.lines;
+          if (fx.remove_all_lines) lines.clear();
+          for (const std::string& sn : fx.remove_lines)
+            std::erase_if(lines, [&](const FeeLine& x) { return x.feedetl_sn == sn; });
+          for (const FeeLine& x : fx.add_lines) {
+            bool dup = false;
+            for (const FeeLine& o : lines) dup = dup || o.feedetl_sn == x.feedetl_sn;
+            if (!dup) lines.push_back(x);
+          }
+          if (!fx.set_setl_id.empty()) st->second.setl_id = fx.set_setl_id;
+          if (!fx.clear_setl_id.empty() && st->second.setl_id == fx.clear_setl_id) st->second.setl_id.clear();
+        }
+      }
+    }
+    if (fx.new_settlement) settlements_[fx.new_settlement->setl_id] = *fx.new_settlement;
+    if (!fx.reversed_setl_id.empty()) {
+      auto e = settlements_.find(fx.reversed_setl_id);
+      if (e != settlements_.end() && !e->second.reversed) {
+        e->second.reversed = true;
+        e->second.reverse_setl_id = fx.reverse_setl_id;
+      }
+    }
+    if (fx.accum_set) put_accum_locked({fx.accum_psn_no, *fx.accum_set, fx.accum_source, fx.accum_msgid, fx.at});
+    if (fx.accum_undo) {
+      auto it = accums_.find({fx.accum_psn_no, fx.accum_undo->year});
+      if (it != accums_.end()) {
+        AccumRecord a = it->second;
+        a.accum = a.accum.plus(*fx.accum_undo, -1);
+        a.accum.year = it->second.accum.year;
+        a.source = fx.accum_source;
+        a.msgid = fx.accum_msgid;
+        a.updated_at = fx.at;
+        put_accum_locked(a);
+      }
+    }
+    if (!fx.undo_msgid.empty()) {
+      auto it = calls_.find(fx.undo_msgid);
+      if (it != calls_.end() && it->second.undone_by.empty()) {
+        PlatformCall& o = it->second;
+        if (o.open()) {
+          o.state = CallState::Resolved;
+          o.resolution = fx.undo_resolution;
+          o.resolved_at = fx.at;
+        }
+        // A cancelled call never took effect: nothing was undone, but its msgid is spent all the same.
+        o.undone_by = fx.undo_by;
+      }
+    }
+  }
+
   std::mutex mu_;
   std::map<std::string, Recorded> responses_;
   std::map<std::string, StayRecord> stays_;
   std::map<std::string, SettlementEntry> settlements_;
+  std::map<std::string, PlatformCall> calls_;
+  std::vector<std::string> order_;
+  std::vector<RecoveryEntry> log_;
+  std::map<std::pair<std::string, int>, AccumRecord> accums_;
 };
 
 }  // namespace

@@ -88,6 +88,8 @@ void read(codec::AttrReader& r, const pugi::xml_node& root, const std::string& b
     if (c.ledger_kind != "memory" && c.ledger_kind != "sqlite") r.fail(l, "", "kind", "must be memory or sqlite");
     c.ledger_path = resolve(base_dir, r.opt(l, "path"));
     if (c.ledger_kind == "sqlite" && c.ledger_path.empty()) r.fail(l, "", "path", "the sqlite ledger needs a path");
+    c.ledger_archive_after_days = r.integer(l, "archive_after_days", "", 0, 36500, c.ledger_archive_after_days);
+    c.ledger_recover_every_s = r.integer(l, "recover_every_s", "", 0, 86400, c.ledger_recover_every_s);
     r.done(l, "");
   }
   if (pugi::xml_node l = root.child("log")) {

@@ -31,8 +31,10 @@ struct PluginConfig {
   std::string fixmedins_name;
   std::string policy_dir;           // absolute (relative paths resolve against the config file)
   PlatformSettings platform;
-  std::string ledger_kind = "memory";  // memory | sqlite (later)
-  std::string ledger_path;
+  std::string ledger_kind = "memory";  // memory | sqlite
+  std::string ledger_path;             // sqlite: the ledger file (PATH.archive and PATH.lock beside it)
+  int ledger_archive_after_days = 400; // settled records older than this go to the archive file (0 = never)
+  int ledger_recover_every_s = 30;     // background recovery pass interval (0 = only at yz_open)
   std::string log_file;             // empty = no logging
   std::string log_level = "off";    // off | error | info | debug
   size_t max_request_bytes = 4u << 20;

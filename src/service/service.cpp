@@ -11,6 +11,9 @@
 #include "codec/response_writer.h"
 #include "gateway/memory_gateway.h"
 #include "service/impl.h"
+#include "service/journaled_gateway.h"
+#include "service/recovery.h"
+#include "service/sqlite_ledger.h"
 
 namespace yz::service {
 
@@ -25,11 +28,15 @@ std::string system_clock_now() {
 
 int infcode_of(const Status& st) {
   if (st.is_ok()) return 0;
-  if (st.code() == kErrSystem || st.code() == kErrUnknown) return -1;
+  if (st.code() == kErrSystem || st.code() == kErrUnknown || st.code() == kErrLedgerUnrecorded) return -1;
   return -2;
 }
 
 Status from_gateway(const gateway::GatewayResult& r, const char* what) {
+  // The journal's own answers (journaled_gateway.h) pass as they are.
+  if (r.outcome != gateway::Outcome::Ok &&
+      (r.err_code.rfind("YZ-LEDGER-", 0) == 0 || r.err_code.rfind("YZ-MSGID-", 0) == 0))
+    return Status::error(r.err_code, std::string(what) + ": " + r.err_msg);
   switch (r.outcome) {
     case gateway::Outcome::Ok: return Status::ok();
     case gateway::Outcome::Rejected:
@@ -180,10 +187,21 @@ Status Service::open_with(PluginConfig cfg, std::unique_ptr<gateway::PlatformGat
   auto impl = std::make_unique<Impl>();
   if (Status st = policy::Registry::load_dir(cfg.policy_dir, impl->registry); !st) return st;
   impl->cfg = std::move(cfg);
-  impl->gateway = std::move(gw);
   impl->ledger = std::move(ledger);
   impl->clock = clock ? std::move(clock) : Clock(system_clock_now);
   impl->nonce = std::random_device{}();
+  impl->claims = std::make_unique<CallClaims>();
+  impl->gateway = std::make_unique<JournaledGateway>(std::move(gw), *impl->ledger, impl->clock, *impl->claims);
+  // Before serving: every platform call a previous run left sent or unknown
+  // is resolved with the platform (those it cannot resolve now stay open for
+  // the background pass, and a transaction on the same stay resolves them
+  // first); then old settled records are archived.
+  RecoveryReport rep;
+  if (Status st = recover_open_calls(*impl, rep); !st) return st;
+  ArchiveReport ar;
+  if (Status st = archive_old_records(*impl, ar); !st) return st;
+  if (impl->cfg.ledger_recover_every_s > 0)
+    impl->worker = std::make_unique<RecoveryWorker>(*impl, std::chrono::seconds(impl->cfg.ledger_recover_every_s));
   out.reset(new Service(std::move(impl)));
   return Status::ok();
 }
@@ -201,10 +219,13 @@ Status Service::open(const std::string& config_path, std::unique_ptr<Service>& o
       return Status::error("YZ-CONFIG-INVALID", cfg.file + ": field platform/adapter: \"" + cfg.platform.adapter +
                                                     "\" is not available in this build yet (use memory)");
     }
-    if (cfg.ledger_kind != "memory")
-      return Status::error("YZ-CONFIG-INVALID",
-                           cfg.file + ": field ledger/kind: \"" + cfg.ledger_kind + "\" is not available in this build yet");
-    return open_with(std::move(cfg), std::move(gw), make_memory_ledger(), nullptr, out);
+    std::unique_ptr<Ledger> ledger;
+    if (cfg.ledger_kind == "sqlite") {
+      if (Status st = make_sqlite_ledger(cfg.ledger_path, SqliteLedgerOptions{}, ledger); !st) return st;
+    } else {
+      ledger = make_memory_ledger();
+    }
+    return open_with(std::move(cfg), std::move(gw), std::move(ledger), nullptr, out);
   } catch (const std::exception& e) {
     return Status::error(kErrSystem, std::string("打开插件失败: ") + e.what());
   }

@@ -54,7 +54,14 @@ Status query_person(Service::Impl& s, const Envelope& env, const std::string& ps
   }
   // A read: an unanswered one changed nothing, so it is not an unknown outcome.
   if (r.outcome == gateway::Outcome::Unknown) r.outcome = gateway::Outcome::Failed;
-  return from_gateway(r, "查询人员信息");
+  YZ_TRY(from_gateway(r, "查询人员信息"));
+  // The ledger keeps the person's accumulators as the platform last reported
+  // them (written only when they changed: another station may have settled).
+  if (out.accum.year > 0) {
+    bool changed = false;
+    YZ_TRY(s.ledger->put_accum(AccumRecord{psn_no, out.accum, "1101", m.msgid, s.clock()}, changed));
+  }
+  return Status::ok();
 }
 
 namespace {

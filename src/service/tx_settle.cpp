@@ -6,6 +6,8 @@
 #include "engine/engine.h"
 #include "gateway/memory_gateway.h"
 #include "service/impl.h"
+#include "service/journaled_gateway.h"
+#include "service/recovery.h"
 
 namespace yz::service {
 
@@ -22,6 +24,37 @@ struct Computed {
   std::vector<FeeLine> inline_lines;  // fee details sent with the request, not uploaded before
 };
 
+// A 2304 of this stay left sent or unknown (under any msgid, e.g. before a
+// crash) is resolved before the stay is settled again; if the platform
+// cannot tell yet, the stay cannot be settled yet.
+Status settle_open_calls_of_stay(Service::Impl& s, const std::string& mdtrt_id) {
+  if (!s.ledger->journaled()) return Status::ok();
+  CallQuery q;
+  q.states = {CallState::Sent, CallState::Unknown};
+  q.infno = "2304";
+  q.key = mdtrt_id;
+  std::vector<PlatformCall> open;
+  YZ_TRY(s.ledger->list_calls(q, open));
+  for (const PlatformCall& c : open) {
+    PlatformCall now;
+    YZ_TRY(resolve_call(s, c.msgid, now));
+    if (now.open())
+      return Status::error(kErrUnknown, "就诊 " + mdtrt_id + " 有一笔结算（msgid " + c.msgid +
+                                            "）结果未知，医保平台暂时无法确认；确认前不能再次结算，请稍后重试");
+  }
+  return Status::ok();
+}
+
+// The person and accumulators from the platform (1101), then the engine.
+Status price_stay(Service::Impl& s, const Envelope& env, Computed& c) {
+  YZ_TRY(query_person(s, env, c.stay.psn_no, c.engine_stay.enddate.y, c.person));
+  if (!env.insuplc_admdvs.empty() && env.insuplc_admdvs != c.person.insuplc_admdvs)
+    return Status::error("YZ-INPUT-INSUPLC", "参保地 insuplc_admdvs " + env.insuplc_admdvs + " 与医保平台登记的 " +
+                                                 c.person.insuplc_admdvs + " 不一致");
+  SettleRequest req{c.person.insuplc_admdvs, &c.person.person, &s.cfg.hospital, &c.engine_stay, c.person.accum};
+  return settle(s.registry, req, c.settlement);
+}
+
 // Reads 2303/2304 input, fetches the person and accumulators from the platform
 // (1101), and settles with the engine. Changes nothing.
 Status compute_stay(Service::Impl& s, const Envelope& env, Computed& c, bool for_settlement) {
@@ -30,6 +63,7 @@ Status compute_stay(Service::Impl& s, const Envelope& env, Computed& c, bool for
   std::string psn_no, mdtrt_id, path, v;
   YZ_TRY(req_text(d, "psn_no", "data", psn_no, path));
   YZ_TRY(req_text(d, "mdtrt_id", "data", mdtrt_id, path));
+  if (for_settlement) YZ_TRY(settle_open_calls_of_stay(s, mdtrt_id));
   std::optional<StayRecord> rec;
   YZ_TRY(s.ledger->get_stay(mdtrt_id, rec));
   if (!rec) return Status::error("YZ-STAY-UNKNOWN", "就诊 mdtrt_id " + codec::quote(mdtrt_id) + " 未办理入院登记(2401)");
@@ -74,12 +108,63 @@ Status compute_stay(Service::Impl& s, const Envelope& env, Computed& c, bool for
     return Status::error("YZ-INPUT-SUMAMT", "medfee_sumamt " + declared.str() + " 与费用明细合计 " +
                                                 total.medfee_sumamt.str() + " 不一致");
 
-  YZ_TRY(query_person(s, env, psn_no, st.enddate.y, c.person));
-  if (!env.insuplc_admdvs.empty() && env.insuplc_admdvs != c.person.insuplc_admdvs)
-    return Status::error("YZ-INPUT-INSUPLC", "参保地 insuplc_admdvs " + env.insuplc_admdvs + " 与医保平台登记的 " +
-                                                 c.person.insuplc_admdvs + " 不一致");
-  SettleRequest req{c.person.insuplc_admdvs, &c.person.person, &s.cfg.hospital, &st, c.person.accum};
-  return settle(s.registry, req, c.settlement);
+  return price_stay(s, env, c);
+}
+
+// The settlement the ledger holds for platform msgid `pmsgid`, as the 2304
+// output (the same text the first answer had: kept with the settlement).
+Status reprint(Service::Impl& s, const std::string& pmsgid, pugi::xml_node out) {
+  std::optional<SettlementEntry> e;
+  YZ_TRY(s.ledger->find_settlement_by_msgid(pmsgid, e));
+  if (!e)
+    return Status::error(kErrSystem, "医保平台已结算（msgid " + pmsgid + "），但本地账本中找不到结算记录，请用 5203 查询");
+  if (!e->output_xml.empty()) {
+    pugi::xml_document doc;
+    if (doc.load_buffer(e->output_xml.data(), e->output_xml.size(), pugi::parse_default, pugi::encoding_utf8)) {
+      for (pugi::xml_node n : doc.child("output").children()) out.append_copy(n);
+      return Status::ok();
+    }
+  }
+  codec::write_settlement_output(out, e->settlement, e->his_msgid.empty() ? e->msgid : e->his_msgid, e->setl_id,
+                                 e->setl_time);
+  return Status::ok();
+}
+
+// Earlier attempts of this HIS msgid (a retry after a crash, a -1 or a -2).
+// `answered`: the answer is final (the recorded settlement, or an error).
+// Otherwise `pmsgid` is the platform msgid to use: the HIS msgid, unless the
+// platform has already answered it (a refusal is its answer for good).
+Status earlier_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out, bool& answered, std::string& pmsgid) {
+  answered = false;
+  pmsgid = env.msgid;
+  if (!s.ledger->journaled()) return Status::ok();
+  CallQuery q;
+  q.his_msgid = env.msgid;
+  q.infno = "2304";
+  std::vector<PlatformCall> calls;
+  YZ_TRY(s.ledger->list_calls(q, calls));
+  if (calls.empty()) return Status::ok();
+  for (PlatformCall& c : calls)
+    if (c.open()) {
+      PlatformCall now;
+      YZ_TRY(resolve_call(s, c.msgid, now));
+      c = std::move(now);
+    }
+  answered = true;
+  for (const PlatformCall& c : calls)
+    if (c.applied()) return reprint(s, c.msgid, out);
+  for (const PlatformCall& c : calls)
+    if (c.open())
+      return Status::error(kErrUnknown, "以报文 ID " + env.msgid + " 提交的结算结果仍未知（医保平台暂时无法确认），请稍后用同一 msgid 重试");
+  for (const PlatformCall& c : calls)
+    if (!c.undone_by.empty() || c.state == CallState::Resolved)
+      return Status::error(kErrMsgidReversed, "报文 ID " + env.msgid +
+                                                  " 此前提交的结算在结果未知后已冲正（2601），未生效；请用新的 msgid 重新结算");
+  // Refused, or never reached the platform: settle again.
+  answered = false;
+  for (const PlatformCall& c : calls)
+    if (c.msgid == env.msgid && c.outcome != "failed" && c.err_code != "YZ-PLATFORM-SIGN") pmsgid = s.internal_msgid();
+  return Status::ok();
 }
 
 void write_reversal(pugi::xml_node out, const SettlementEntry& e, const std::string& reverse_setl_id) {
@@ -114,6 +199,11 @@ Status tx_2303(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
 }
 
 Status tx_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
+  JournalScope scope(env.msgid);
+  bool answered = false;
+  std::string pmsgid;
+  YZ_TRY(earlier_2304(s, env, out, answered, pmsgid));
+  if (answered) return Status::ok();
   Computed c;
   YZ_TRY(compute_stay(s, env, c, true));
   Envelope e = env;
@@ -121,39 +211,56 @@ Status tx_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   if (!c.inline_lines.empty()) YZ_TRY(upload_lines(s, e, s.internal_msgid(), c.stay, c.inline_lines));
 
   std::string setl_id;
-  gateway::GatewayResult r = s.gateway->settle(s.meta(e, "2304", env.msgid), c.settlement, setl_id);
-  if (r.outcome == gateway::Outcome::Unknown) {
-    // No answer: ask the platform whether it has this settlement (5203). Only
-    // a definite answer becomes final; otherwise the HIS hears "unknown".
-    gateway::SettlementRecord found;
-    gateway::GatewayResult q =
-        s.gateway->query_settlement(s.meta(e, "5203", s.internal_msgid()), "", c.stay.mdtrt_id, found);
-    if (q.ok() && found.msgid == env.msgid && !found.reversed) {
-      setl_id = found.setl_id;
-      r = gateway::GatewayResult::success();
-    } else if (q.outcome == gateway::Outcome::Rejected && q.err_code == "YZ-PLATFORM-NOT-FOUND") {
-      // Not there: make sure it never lands (2601 by our msgid), then report failure.
-      gateway::GatewayResult cancel =
-          s.gateway->reverse_message(s.meta(e, "2601", s.internal_msgid()), env.msgid, "2304");
-      if (cancel.ok())
-        return Status::error(kErrUnavailable, "医保平台未应答，结算未生效（已冲正），可用新的 msgid 重新结算");
-    }
+  gateway::GatewayResult r = s.gateway->settle(s.meta(e, "2304", pmsgid), c.settlement, setl_id);
+  if (r.outcome == gateway::Outcome::Rejected && r.err_code == "YZ-PLATFORM-ACCUM") {
+    // The platform's accumulators moved since our 1101 (another cashier
+    // station settled this person): refresh them and compute once more,
+    // under a new platform msgid (the platform has answered this one).
+    YZ_TRY(price_stay(s, env, c));
+    pmsgid = s.internal_msgid();
+    r = s.gateway->settle(s.meta(e, "2304", pmsgid), c.settlement, setl_id);
+  }
+  if (r.outcome == gateway::Outcome::Unknown && s.ledger->journaled()) {
+    // No answer: ask the platform (5203); if it does not have the settlement,
+    // make sure it never lands (2601 by its msgid). Only a definite answer is
+    // final; otherwise the HIS hears "unknown" (-1) and recovery goes on.
+    PlatformCall now;
+    YZ_TRY(resolve_call(s, pmsgid, now));
+    if (now.applied()) return reprint(s, pmsgid, out);
+    if (!now.open())
+      return Status::error(kErrUnavailable, "医保平台未应答，结算未生效（已冲正），可用新的 msgid 重新结算");
   }
   YZ_TRY(from_gateway(r, "结算"));
-
-  const std::string setl_time = s.clock();
-  SettlementEntry entry{setl_id, c.stay.mdtrt_id, c.stay.psn_no, env.msgid, setl_time, c.settlement, false, ""};
-  YZ_TRY(s.ledger->put_settlement(entry));
-  c.stay.setl_id = setl_id;
-  YZ_TRY(s.ledger->put_stay(c.stay));
-  codec::write_settlement_output(out, c.settlement, env.msgid, setl_id, setl_time);
-  return Status::ok();
+  // The journal recorded the settlement with its answer (figures, output,
+  // the stay settled, the accumulators): print what it holds.
+  return reprint(s, pmsgid, out);
 }
 
 Status tx_2305(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   if (!env.data) return Status::error(codec::kMissing, "input/data 缺失（必填）");
+  JournalScope scope(env.msgid);
   std::string setl_id, path;
   YZ_TRY(req_text(env.data, "setl_id", "data", setl_id, path));
+  // An earlier attempt of this msgid (a retry after a crash or a -1).
+  std::optional<PlatformCall> prior;
+  YZ_TRY(s.ledger->find_call(env.msgid, prior));
+  if (prior && prior->infno == "2305" && prior->key == setl_id) {
+    if (prior->open()) {
+      PlatformCall now;
+      YZ_TRY(resolve_call(s, env.msgid, now));
+      prior = std::move(now);
+    }
+    if (prior->applied()) {
+      std::optional<SettlementEntry> done;
+      YZ_TRY(s.ledger->get_settlement(setl_id, done));
+      if (done) {
+        write_reversal(out, *done, prior->answer);
+        return Status::ok();
+      }
+    }
+    if (prior->open())
+      return Status::error(kErrUnknown, "以报文 ID " + env.msgid + " 提交的撤销结算结果仍未知，请稍后用同一 msgid 重试");
+  }
   std::optional<SettlementEntry> e;
   YZ_TRY(s.ledger->get_settlement(setl_id, e));
   if (!e) return Status::error("YZ-SETL-UNKNOWN", "结算 setl_id " + codec::quote(setl_id) + " 不存在");
@@ -163,40 +270,47 @@ Status tx_2305(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   Envelope en = env;
   if (stay) en.insuplc_admdvs = stay->insuplc_admdvs;
   std::string reverse_id;
-  YZ_TRY(from_gateway(s.gateway->reverse_settlement(s.meta(en, "2305", env.msgid), setl_id, reverse_id), "撤销结算"));
-  e->reversed = true;
-  e->reverse_setl_id = reverse_id;
-  YZ_TRY(s.ledger->put_settlement(*e));
-  if (stay) {
-    stay->setl_id.clear();
-    YZ_TRY(s.ledger->put_stay(*stay));
+  gateway::GatewayResult r = s.gateway->reverse_settlement(s.meta(en, "2305", env.msgid), setl_id, reverse_id);
+  if (r.outcome == gateway::Outcome::Unknown && s.ledger->journaled()) {
+    PlatformCall now;
+    YZ_TRY(resolve_call(s, env.msgid, now));
+    if (now.applied()) {
+      write_reversal(out, *e, now.answer);
+      return Status::ok();
+    }
+    if (!now.open())
+      return Status::error(kErrUnavailable, "医保平台未应答，撤销结算未生效（平台查询确认），可用同一 msgid 重试");
   }
+  YZ_TRY(from_gateway(r, "撤销结算"));
+  // The journal marked the settlement reversed, the stay unsettled and the
+  // accumulators restored with the answer.
   write_reversal(out, *e, reverse_id);
   return Status::ok();
 }
 
 Status tx_2601(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   if (!env.data) return Status::error(codec::kMissing, "input/data 缺失（必填）");
+  JournalScope scope(env.msgid);
   std::string omsgid, oinfno, path;
   YZ_TRY(req_text(env.data, "omsgid", "data", omsgid, path));
   YZ_TRY(req_text(env.data, "oinfno", "data", oinfno, path));
-  gateway::GatewayResult r = s.gateway->reverse_message(s.meta(env, "2601", env.msgid), omsgid, oinfno);
-  YZ_TRY(from_gateway(r, "冲正"));
-  // Keep the local record in step when the original was a settlement made here
-  // and the platform says it is now undone.
-  std::optional<SettlementEntry> local;
-  if (oinfno == "2304") YZ_TRY(s.ledger->find_settlement_by_msgid(omsgid, local));
-  if (local && !local->reversed && r.err_msg.rfind(gateway::kNoSuchMessage, 0) != 0) {
-    local->reversed = true;
-    local->reverse_setl_id = "2601:" + env.msgid;
-    YZ_TRY(s.ledger->put_settlement(*local));
-    std::optional<StayRecord> stay;
-    YZ_TRY(s.ledger->get_stay(local->mdtrt_id, stay));
-    if (stay && stay->setl_id == local->setl_id) {
-      stay->setl_id.clear();
-      YZ_TRY(s.ledger->put_stay(*stay));
-    }
+  // The HIS names its own msgid; a settlement the plug-in made under another
+  // platform msgid (accumulators refreshed) is reversed by that one.
+  std::string target = omsgid;
+  if (oinfno == "2304" && s.ledger->journaled()) {
+    CallQuery q;
+    q.his_msgid = omsgid;
+    q.infno = "2304";
+    std::vector<PlatformCall> calls;
+    YZ_TRY(s.ledger->list_calls(q, calls));
+    for (const PlatformCall& c : calls)
+      if (c.applied()) target = c.msgid;
   }
+  // Never at the same time as recovery resolving the original.
+  CallClaims::Guard claim(*s.claims, target);
+  gateway::GatewayResult r = s.gateway->reverse_message(s.meta(env, "2601", env.msgid), target, oinfno);
+  YZ_TRY(from_gateway(r, "冲正"));
+  // The journal took the original's local effects back out with the answer.
   pugi::xml_node o = out.append_child("result");
   add_text(o, "omsgid", omsgid);
   add_text(o, "oinfno", oinfno);

@@ -5,6 +5,7 @@
 #include "codec/response_writer.h"
 #include "engine/engine.h"
 #include "service/impl.h"
+#include "service/journaled_gateway.h"
 
 namespace yz::service {
 
@@ -36,6 +37,15 @@ Status known_stay(Service::Impl& s, const std::string& mdtrt_id, StayRecord& out
   return Status::ok();
 }
 
+// The platform call this HIS msgid made, if it took effect (a retry after a
+// crash that came before the HIS response was recorded): the transaction is
+// answered again without checks that its own first run would now fail.
+bool already_applied(Service::Impl& s, const std::string& msgid, const char* infno, std::optional<PlatformCall>& prior) {
+  prior.reset();
+  if (!s.ledger->find_call(msgid, prior) || !prior) return false;
+  return prior->infno == infno && prior->applied();
+}
+
 }  // namespace
 
 Status tx_2401(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
@@ -54,7 +64,9 @@ Status tx_2401(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   a.adm_diag_code = v.value_or("");
   YZ_TRY(opt_flag(env.data, "yz_refl_flag", "data", a.refl_flag));
   YZ_TRY(opt_flag(env.data, "yz_primary_first", "data", a.primary_first));
-  if (!a.mdtrt_id.empty()) {
+  JournalScope scope(env.msgid);
+  std::optional<PlatformCall> prior;
+  if (!a.mdtrt_id.empty() && !already_applied(s, env.msgid, "2401", prior)) {
     std::optional<StayRecord> existing;
     YZ_TRY(s.ledger->get_stay(a.mdtrt_id, existing));
     if (existing) return Status::error("YZ-STAY-DUP", "就诊 mdtrt_id " + codec::quote(a.mdtrt_id) + " 已登记");
@@ -73,17 +85,8 @@ Status tx_2401(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   Envelope e = env;
   e.insuplc_admdvs = insuplc;
   std::string mdtrt_id;
+  // The journal records the stay with the platform's answer.
   YZ_TRY(from_gateway(s.gateway->admit(s.meta(e, "2401", env.msgid), a, mdtrt_id), "入院登记"));
-  StayRecord rec;
-  rec.mdtrt_id = mdtrt_id;
-  rec.psn_no = a.psn_no;
-  rec.insutype = a.insutype;
-  rec.insuplc_admdvs = insuplc;
-  rec.med_type = a.med_type;
-  rec.begndate = a.begndate;
-  rec.refl_flag = a.refl_flag;
-  rec.primary_first = a.primary_first;
-  YZ_TRY(s.ledger->put_stay(rec));
 
   pugi::xml_node r = out.append_child("result");
   add_text(r, "mdtrt_id", mdtrt_id);
@@ -117,17 +120,26 @@ Status read_fee_lines(const Service::Impl& s, pugi::xml_node data, std::vector<F
 // then the ledger. Returns the stay updated.
 Status upload_lines(Service::Impl& s, const Envelope& env, const std::string& msgid, StayRecord& stay,
                     const std::vector<FeeLine>& lines) {
-  if (!stay.setl_id.empty())
-    return Status::error("YZ-STAY-SETTLED", "就诊 " + stay.mdtrt_id + " 已结算（" + stay.setl_id + "），不能再上传费用明细");
-  for (const FeeLine& l : lines)
-    for (const FeeLine& o : stay.lines)
-      if (o.feedetl_sn == l.feedetl_sn)
-        return Status::error(codec::kDup, "feedetl_sn " + codec::quote(l.feedetl_sn) + " 已上传过");
+  std::optional<PlatformCall> prior;
+  const bool again = already_applied(s, msgid, "2301", prior);
+  if (!again) {
+    if (!stay.setl_id.empty())
+      return Status::error("YZ-STAY-SETTLED", "就诊 " + stay.mdtrt_id + " 已结算（" + stay.setl_id + "），不能再上传费用明细");
+    for (const FeeLine& l : lines)
+      for (const FeeLine& o : stay.lines)
+        if (o.feedetl_sn == l.feedetl_sn)
+          return Status::error(codec::kDup, "feedetl_sn " + codec::quote(l.feedetl_sn) + " 已上传过");
+  }
   Envelope e = env;
   e.insuplc_admdvs = stay.insuplc_admdvs;
+  // The journal adds the lines to the stay with the platform's answer.
   YZ_TRY(from_gateway(s.gateway->upload_fees(s.meta(e, "2301", msgid), stay.mdtrt_id, lines), "上传费用明细"));
-  stay.lines.insert(stay.lines.end(), lines.begin(), lines.end());
-  return s.ledger->put_stay(stay);
+  for (const FeeLine& l : lines) {
+    bool known = false;
+    for (const FeeLine& o : stay.lines) known = known || o.feedetl_sn == l.feedetl_sn;
+    if (!known) stay.lines.push_back(l);
+  }
+  return Status::ok();
 }
 
 Status tx_2301(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
@@ -139,6 +151,7 @@ Status tx_2301(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   std::vector<FeeLine> lines;
   YZ_TRY(read_fee_lines(s, env.data, lines));
   if (lines.empty()) return Status::error(codec::kMissing, "data/feedetail 缺失（至少一条费用明细）");
+  JournalScope scope(env.msgid);
   YZ_TRY(upload_lines(s, env, env.msgid, stay, lines));
   for (const FeeLine& l : lines) {
     FeeSplit sp = split_line(l);
@@ -160,7 +173,10 @@ Status tx_2302(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   YZ_TRY(req_text(env.data, "mdtrt_id", "data", mdtrt_id, path));
   StayRecord stay;
   YZ_TRY(known_stay(s, mdtrt_id, stay));
-  if (!stay.setl_id.empty())
+  JournalScope scope(env.msgid);
+  std::optional<PlatformCall> prior;
+  const bool again = already_applied(s, env.msgid, "2302", prior);
+  if (!again && !stay.setl_id.empty())
     return Status::error("YZ-STAY-SETTLED", "就诊 " + mdtrt_id + " 已结算（" + stay.setl_id + "），不能撤销费用明细");
   std::vector<std::string> sns;  // empty = all
   size_t k = 0;
@@ -168,23 +184,23 @@ Status tx_2302(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
     std::string sn = n.text().get();
     if (sn.empty()) return Status::error(codec::kMissing, codec::indexed("data", "feedetl_sn", k + 1) + " 为空");
     ++k;
-    bool found = false;
+    bool found = again;
     for (const FeeLine& l : stay.lines) found = found || l.feedetl_sn == sn;
     if (!found) return Status::error("YZ-FEE-UNKNOWN", "费用明细 feedetl_sn " + codec::quote(sn) + " 不存在");
     sns.push_back(sn);
   }
-  Envelope e = env;
-  e.insuplc_admdvs = stay.insuplc_admdvs;
-  YZ_TRY(from_gateway(s.gateway->cancel_fees(s.meta(e, "2302", env.msgid), mdtrt_id, sns), "撤销费用明细"));
-  std::vector<FeeLine> kept;
+  size_t removed = 0;
   for (const FeeLine& l : stay.lines) {
     bool drop = sns.empty();
     for (const auto& sn : sns) drop = drop || l.feedetl_sn == sn;
-    if (!drop) kept.push_back(l);
+    removed += drop ? 1 : 0;
   }
-  const size_t removed = stay.lines.size() - kept.size();
-  stay.lines = std::move(kept);
-  YZ_TRY(s.ledger->put_stay(stay));
+  Envelope e = env;
+  e.insuplc_admdvs = stay.insuplc_admdvs;
+  // The journal removes the lines from the stay with the platform's answer.
+  YZ_TRY(from_gateway(s.gateway->cancel_fees(s.meta(e, "2302", env.msgid), mdtrt_id, sns), "撤销费用明细"));
+  if (again && !prior->answer.empty()) removed = std::stoul(prior->answer);
+  YZ_TRY(known_stay(s, mdtrt_id, stay));
   pugi::xml_node r = out.append_child("result");
   add_text(r, "mdtrt_id", mdtrt_id);
   add_text(r, "cancelled", std::to_string(removed));

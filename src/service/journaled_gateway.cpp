@@ -1,0 +1,474 @@
+// The journaling decorator of the platform port (journaled_gateway.h).
+#include "service/journaled_gateway.h"
+
+#include <pugixml.hpp>
+
+#include <cstdio>
+#include <sstream>
+
+#include "codec/response_writer.h"
+#include "gateway/memory_gateway.h"
+
+namespace yz::service {
+
+using gateway::CallMeta;
+using gateway::GatewayResult;
+using gateway::Outcome;
+
+// ---- JournalScope -------------------------------------------------------------
+
+namespace {
+thread_local std::string tl_his_msgid;
+}
+
+JournalScope::JournalScope(std::string his_msgid) : previous_(std::move(tl_his_msgid)) {
+  tl_his_msgid = std::move(his_msgid);
+}
+JournalScope::~JournalScope() { tl_his_msgid = std::move(previous_); }
+const std::string& JournalScope::current() { return tl_his_msgid; }
+
+// ---- CallClaims ---------------------------------------------------------------
+
+void CallClaims::claim(const std::string& msgid) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const auto me = std::this_thread::get_id();
+  cv_.wait(lock, [&] {
+    auto it = held_.find(msgid);
+    return it == held_.end() || it->second.thread == me;
+  });
+  Owner& o = held_[msgid];
+  o.thread = me;
+  ++o.depth;
+}
+
+bool CallClaims::try_claim(const std::string& msgid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto me = std::this_thread::get_id();
+  auto it = held_.find(msgid);
+  if (it != held_.end() && it->second.thread != me) return false;
+  Owner& o = held_[msgid];
+  o.thread = me;
+  ++o.depth;
+  return true;
+}
+
+void CallClaims::release(const std::string& msgid) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = held_.find(msgid);
+    if (it == held_.end() || --it->second.depth > 0) return;
+    held_.erase(it);
+  }
+  cv_.notify_all();
+}
+
+// ---- helpers ------------------------------------------------------------------
+
+namespace {
+
+// FNV-1a 64 over fields, each followed by a separator.
+struct Hash {
+  uint64_t h = 1469598103934665603ull;
+  Hash& add(std::string_view v) {
+    for (unsigned char c : v) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0x1f) * 1099511628211ull;
+    return *this;
+  }
+  Hash& add(int64_t v) { return add(std::to_string(v)); }
+  Hash& add(Fen v) { return add(v.fen()); }
+  std::string str() const {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+  }
+};
+
+std::string xml_escape(const std::string& v) {
+  std::string o;
+  for (char c : v) {
+    switch (c) {
+      case '&': o += "&amp;"; break;
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+std::vector<std::string> split_lines(const std::string& v) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : v) {
+    if (c == '\n') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
+
+// A ledger failure before sending: the call ends without leaving the machine.
+GatewayResult not_sent(const Status& st) {
+  if (st.code() == "YZ-MSGID-REUSED") return GatewayResult::rejected(st.code(), st.message());
+  return {Outcome::Failed, st.code().empty() ? kErrLedgerIo : st.code(), st.message() + "（交易未发送到医保平台）"};
+}
+
+}  // namespace
+
+std::string render_settlement_output(const Settlement& s, const std::string& medins_setl_id,
+                                     const std::string& setl_id, const std::string& setl_time) {
+  pugi::xml_document doc;
+  pugi::xml_node out = doc.append_child("output");
+  codec::write_settlement_output(out, s, medins_setl_id, setl_id, setl_time);
+  std::ostringstream o;
+  doc.save(o, "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8);
+  return o.str();
+}
+
+std::string fill_settlement_marks(std::string xml, const std::string& setl_id, const std::string& setl_time) {
+  auto put = [&](const char* mark, const std::string& value) {
+    const size_t at = xml.find(mark);
+    if (at != std::string::npos) xml.replace(at, std::string_view(mark).size(), xml_escape(value));
+  };
+  put(kSetlIdMark, setl_id);
+  put(kSetlTimeMark, setl_time);
+  return xml;
+}
+
+CallEffects settlement_effects(const PlatformCall& c, const std::string& setl_id, const std::string& at,
+                               bool reversed, const std::string& reverse_setl_id) {
+  CallEffects fx;
+  fx.at = at;
+  if (!c.settlement) return fx;
+  const Settlement& s = *c.settlement;
+  SettlementEntry e;
+  e.setl_id = setl_id;
+  e.mdtrt_id = s.mdtrt_id;
+  e.psn_no = s.psn_no;
+  e.msgid = c.msgid;
+  e.his_msgid = c.his_msgid;
+  e.setl_time = at;
+  e.settlement = s;
+  e.reversed = reversed;
+  e.reverse_setl_id = reverse_setl_id;
+  e.output_xml = fill_settlement_marks(c.output_xml, setl_id, at);
+  fx.new_settlement = std::move(e);
+  if (!reversed) {
+    fx.stay_id = s.mdtrt_id;
+    fx.set_setl_id = setl_id;
+    fx.accum_set = s.accum_after;
+    fx.accum_psn_no = s.psn_no;
+    fx.accum_source = "2304";
+    fx.accum_msgid = c.msgid;
+  }
+  return fx;
+}
+
+CallEffects reversal_effects(const SettlementEntry& e, const std::string& reverse_setl_id, const std::string& source,
+                             const std::string& msgid, const std::string& at) {
+  CallEffects fx;
+  fx.at = at;
+  fx.reversed_setl_id = e.setl_id;
+  fx.reverse_setl_id = reverse_setl_id;
+  fx.stay_id = e.mdtrt_id;
+  fx.clear_setl_id = e.setl_id;
+  const Settlement& s = e.settlement;
+  fx.accum_undo = s.accum_after.minus(s.accum_before);
+  fx.accum_undo->year = s.accum_after.year;
+  fx.accum_psn_no = e.psn_no;
+  fx.accum_source = source;
+  fx.accum_msgid = msgid;
+  return fx;
+}
+
+std::string undo_msgid(const std::string& fixmedins_code, const std::string& omsgid) {
+  return fixmedins_code + "R" + Hash().add(omsgid).str();
+}
+
+// ---- JournaledGateway -----------------------------------------------------------
+
+JournaledGateway::JournaledGateway(std::unique_ptr<gateway::PlatformGateway> inner, Ledger& ledger, Clock clock,
+                                   CallClaims& claims)
+    : inner_(std::move(inner)), ledger_(ledger), clock_(std::move(clock)), claims_(claims) {}
+
+template <class Send, class Replay, class Effects>
+GatewayResult JournaledGateway::journaled(const CallMeta& m, PlatformCall c, Send send, Replay replay,
+                                          Effects effects) {
+  c.msgid = m.msgid;
+  c.his_msgid = JournalScope::current();
+  c.state = CallState::Sent;
+  c.attempts = 1;
+  c.sent_at = clock_();
+  if (m.msgid.empty()) return send();  // the platform refuses it (envelope): nothing can apply
+
+  CallClaims::Guard claim(claims_, c.msgid);
+  std::optional<PlatformCall> ex;
+  if (Status st = ledger_.journal_sent(c, ex); !st) return not_sent(st);
+  bool resend = false;
+  if (ex) {
+    if (ex->applied()) {
+      replay(*ex);
+      GatewayResult r;
+      r.err_code = ex->err_code;
+      r.err_msg = ex->err_msg;
+      return r;
+    }
+    if (!ex->undone_by.empty() || (ex->state == CallState::Resolved && ex->resolution != kResNotApplied))
+      return GatewayResult::rejected(kErrMsgidReversed, "报文 ID " + c.msgid + " 的交易（" + ex->infno +
+                                                            "）结果未知后已冲正、未生效；请用新的 msgid 重新办理");
+    if (ex->state == CallState::Rejected) return GatewayResult::rejected(ex->err_code, ex->err_msg);
+    // Left sent/unknown (or shown not applied): the same msgid again; the
+    // platform answers it with its first answer, or applies it now.
+    PlatformCall keep = std::move(*ex);
+    keep.settlement = c.settlement ? c.settlement : keep.settlement;
+    if (keep.output_xml.empty()) keep.output_xml = c.output_xml;
+    c = std::move(keep);
+    c.attempts += 1;
+    resend = true;
+  }
+
+  GatewayResult r = send();
+  c.outcome = gateway::outcome_code(r.outcome);
+  c.err_code = r.err_code;
+  c.err_msg = r.err_msg;
+  c.answered_at = clock_();
+  CallEffects fx;
+  switch (r.outcome) {
+    case Outcome::Ok:
+      if (resend) {
+        c.state = CallState::Resolved;
+        c.resolution = kResApplied;
+        c.resolved_at = c.answered_at;
+      } else {
+        c.state = CallState::Confirmed;
+      }
+      fx = effects(c, r);
+      fx.at = c.answered_at;
+      break;
+    case Outcome::Rejected:
+    case Outcome::Failed:
+      c.state = CallState::Rejected;
+      break;
+    case Outcome::Unknown:
+      c.state = CallState::Unknown;
+      break;
+  }
+  if (Status st = ledger_.journal_update(c, fx); !st) {
+    if (r.outcome == Outcome::Ok || r.outcome == Outcome::Unknown)
+      return {Outcome::Unknown, kErrLedgerUnrecorded,
+              "医保平台已收到交易 " + c.infno + "（msgid " + c.msgid + "），但本地账本无法记录其结果: " + st.message() +
+                  "；结果以平台为准，请稍后用同一 msgid 重试或查询"};
+    return r;  // known not applied; the Sent row is resolved later
+  }
+  return r;
+}
+
+GatewayResult JournaledGateway::sign_in(const CallMeta& m, std::string& sign_no) { return inner_->sign_in(m, sign_no); }
+GatewayResult JournaledGateway::sign_out(const CallMeta& m) { return inner_->sign_out(m); }
+GatewayResult JournaledGateway::query_person(const CallMeta& m, const std::string& psn_no, int year,
+                                             gateway::PersonInfo& out) {
+  return inner_->query_person(m, psn_no, year, out);
+}
+GatewayResult JournaledGateway::query_settlement(const CallMeta& m, const std::string& setl_id,
+                                                 const std::string& mdtrt_id, gateway::SettlementRecord& out) {
+  return inner_->query_settlement(m, setl_id, mdtrt_id, out);
+}
+
+GatewayResult JournaledGateway::admit(const CallMeta& m, const gateway::Admission& a, std::string& mdtrt_id) {
+  PlatformCall c;
+  c.infno = "2401";
+  c.key = a.mdtrt_id;
+  c.psn_no = a.psn_no;
+  c.request_hash = Hash()
+                       .add("2401")
+                       .add(a.psn_no)
+                       .add(a.insutype)
+                       .add(a.mdtrt_id)
+                       .add(a.med_type)
+                       .add(a.begndate.str())
+                       .add(a.adm_diag_code)
+                       .add(a.refl_flag)
+                       .add(a.primary_first)
+                       .add(m.insuplc_admdvs)
+                       .str();
+  mdtrt_id.clear();
+  return journaled(
+      m, std::move(c), [&] { return inner_->admit(m, a, mdtrt_id); }, [&](const PlatformCall& ex) { mdtrt_id = ex.answer; },
+      [&](PlatformCall& row, const GatewayResult&) {
+        row.answer = mdtrt_id;
+        CallEffects fx;
+        StayRecord st;
+        st.mdtrt_id = mdtrt_id;
+        st.psn_no = a.psn_no;
+        st.insutype = a.insutype;
+        st.insuplc_admdvs = m.insuplc_admdvs;
+        st.med_type = a.med_type;
+        st.begndate = a.begndate;
+        st.refl_flag = a.refl_flag;
+        st.primary_first = a.primary_first;
+        fx.insert_stay = std::move(st);
+        return fx;
+      });
+}
+
+GatewayResult JournaledGateway::upload_fees(const CallMeta& m, const std::string& mdtrt_id,
+                                            const std::vector<FeeLine>& lines) {
+  PlatformCall c;
+  c.infno = "2301";
+  c.key = mdtrt_id;
+  Hash h;
+  h.add("2301").add(mdtrt_id);
+  for (const FeeLine& l : lines) {
+    h.add(l.feedetl_sn).add(l.med_list_codg).add(l.chrgitm_lv).add(l.det_item_fee_sumamt);
+    h.add(l.cnt_e4 ? std::to_string(*l.cnt_e4) : "-").add(l.pric ? l.pric->str() : "-");
+    h.add(l.pric_uplmt_amt ? l.pric_uplmt_amt->str() : "-").add(l.selfpay_prop.bp());
+  }
+  c.request_hash = h.str();
+  return journaled(
+      m, std::move(c), [&] { return inner_->upload_fees(m, mdtrt_id, lines); }, [](const PlatformCall&) {},
+      [&](PlatformCall& row, const GatewayResult&) {
+        std::string sns;
+        for (const FeeLine& l : lines) sns += l.feedetl_sn + "\n";
+        row.detail = std::move(sns);
+        CallEffects fx;
+        fx.stay_id = mdtrt_id;
+        fx.add_lines = lines;
+        return fx;
+      });
+}
+
+GatewayResult JournaledGateway::cancel_fees(const CallMeta& m, const std::string& mdtrt_id,
+                                            const std::vector<std::string>& sns) {
+  PlatformCall c;
+  c.infno = "2302";
+  c.key = mdtrt_id;
+  Hash h;
+  h.add("2302").add(mdtrt_id);
+  for (const std::string& sn : sns) h.add(sn);
+  c.request_hash = h.str();
+  return journaled(
+      m, std::move(c), [&] { return inner_->cancel_fees(m, mdtrt_id, sns); }, [](const PlatformCall&) {},
+      [&](PlatformCall& row, const GatewayResult&) {
+        // What is removed (kept with the call, so that a 2601 can put it back).
+        std::optional<StayRecord> st;
+        std::vector<FeeLine> removed;
+        if (ledger_.get_stay(mdtrt_id, st) && st)
+          for (const FeeLine& l : st->lines) {
+            bool take = sns.empty();
+            for (const std::string& sn : sns) take = take || sn == l.feedetl_sn;
+            if (take) removed.push_back(l);
+          }
+        row.answer = std::to_string(removed.size());
+        row.detail = encode_lines(removed);
+        CallEffects fx;
+        fx.stay_id = mdtrt_id;
+        fx.remove_all_lines = sns.empty();
+        fx.remove_lines = sns;
+        return fx;
+      });
+}
+
+GatewayResult JournaledGateway::settle(const CallMeta& m, const Settlement& s, std::string& setl_id) {
+  PlatformCall c;
+  c.infno = "2304";
+  c.key = s.mdtrt_id;
+  c.psn_no = s.psn_no;
+  Hash h;
+  h.add("2304").add(s.mdtrt_id).add(s.psn_no).add(s.med_type).add(s.insutype).add(s.policy_version);
+  h.add(s.split.medfee_sumamt).add(s.split.fulamt_ownpay_amt).add(s.split.overlmt_selfpay);
+  h.add(s.split.preselfpay_amt).add(s.split.inscp_scp_amt).add(s.act_pay_dedc).add(s.hifp_pay);
+  h.add(s.pool_prop_selfpay).add(s.hifmi_pay).add(s.supp_pay).add(s.ma_pay).add(s.ooc_assist_pay).add(s.tilt_pay);
+  h.add(s.maf_pay).add(s.oth_pay).add(s.fund_pay_sumamt).add(s.hosp_part_amt).add(s.psn_part_amt).add(s.acct_pay);
+  h.add(s.psn_cash_pay).add(encode_accum(s.accum_before)).add(encode_accum(s.accum_after));
+  for (const FundLine& f : s.funds) h.add(f.fund_pay_type ? f.fund_pay_type : "").add(f.fund_payamt);
+  c.request_hash = h.str();
+  c.settlement = s;
+  const std::string& his = JournalScope::current();
+  c.output_xml = render_settlement_output(s, his.empty() ? m.msgid : his, kSetlIdMark, kSetlTimeMark);
+  setl_id.clear();
+  return journaled(
+      m, std::move(c), [&] { return inner_->settle(m, s, setl_id); }, [&](const PlatformCall& ex) { setl_id = ex.answer; },
+      [&](PlatformCall& row, const GatewayResult&) {
+        row.answer = setl_id;
+        return settlement_effects(row, setl_id, row.answered_at);
+      });
+}
+
+GatewayResult JournaledGateway::reverse_settlement(const CallMeta& m, const std::string& setl_id,
+                                                   std::string& reverse_setl_id) {
+  PlatformCall c;
+  c.infno = "2305";
+  c.key = setl_id;
+  std::optional<SettlementEntry> e;
+  if (Status st = ledger_.get_settlement(setl_id, e); !st) return not_sent(st);
+  if (e) c.psn_no = e->psn_no;
+  c.request_hash = Hash().add("2305").add(setl_id).str();
+  reverse_setl_id.clear();
+  return journaled(
+      m, std::move(c), [&] { return inner_->reverse_settlement(m, setl_id, reverse_setl_id); },
+      [&](const PlatformCall& ex) { reverse_setl_id = ex.answer; },
+      [&](PlatformCall& row, const GatewayResult&) {
+        row.answer = reverse_setl_id;
+        if (!e) return CallEffects{};
+        return reversal_effects(*e, reverse_setl_id, "2305", row.msgid, row.answered_at);
+      });
+}
+
+GatewayResult JournaledGateway::reverse_message(const CallMeta& m, const std::string& omsgid,
+                                                const std::string& oinfno) {
+  PlatformCall c;
+  c.infno = "2601";
+  c.key = omsgid;
+  c.detail = oinfno;
+  c.request_hash = Hash().add("2601").add(omsgid).add(oinfno).str();
+  return journaled(
+      m, std::move(c), [&] { return inner_->reverse_message(m, omsgid, oinfno); }, [](const PlatformCall&) {},
+      [&](PlatformCall& row, const GatewayResult& r) {
+        row.detail = oinfno;
+        CallEffects fx;
+        const bool none = starts_with(r.err_msg, gateway::kNoSuchMessage);
+        const bool undone = starts_with(r.err_msg, gateway::kReversed);
+        if (!none && !undone) return fx;  // "nothing to undo": a read
+        std::optional<PlatformCall> orig;
+        ledger_.find_call(omsgid, orig);
+        if (orig) {
+          fx.undo_msgid = omsgid;
+          fx.undo_by = row.msgid;
+          fx.undo_resolution = none ? kResCancelled : kResReversed;
+        }
+        if (!undone) return fx;
+        // It had taken effect here too: take its local effects back out.
+        const std::string inf = orig ? orig->infno : oinfno;
+        const bool local = !orig || orig->applied();
+        if (!local) return fx;
+        if (inf == "2304") {
+          std::optional<SettlementEntry> e;
+          if (ledger_.find_settlement_by_msgid(omsgid, e) && e && !e->reversed) {
+            CallEffects rv = reversal_effects(*e, "2601:" + row.msgid, "2601", row.msgid, row.answered_at);
+            rv.undo_msgid = fx.undo_msgid;
+            rv.undo_by = fx.undo_by;
+            rv.undo_resolution = fx.undo_resolution;
+            return rv;
+          }
+        } else if (orig && inf == "2401") {
+          fx.stay_id = orig->answer;
+          fx.erase_stay = true;
+        } else if (orig && inf == "2301") {
+          fx.stay_id = orig->key;
+          fx.remove_lines = split_lines(orig->detail);
+        } else if (orig && inf == "2302") {
+          fx.stay_id = orig->key;
+          decode_lines(orig->detail, fx.add_lines);
+        }
+        return fx;
+      });
+}
+
+}  // namespace yz::service

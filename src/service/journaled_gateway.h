@@ -1,0 +1,142 @@
+// JournaledGateway: the PlatformGateway the transactions call. It wraps the
+// real gateway (memory, HTTPS) and the Ledger, so that every state-changing
+// platform call (2401, 2301, 2302, 2304, 2305, 2601) is journaled:
+//
+//   1. a row in state Sent is written and synced BEFORE the request leaves
+//      (Ledger::journal_sent); if that fails nothing is sent and the call
+//      ends Failed with YZ-LEDGER-IO (or -CORRUPT / -BUSY): infcode -2;
+//   2. the platform's answer and the call's local effects (stay admitted,
+//      lines added/removed, settlement made/reversed, accumulators) are
+//      written in one transaction BEFORE the caller (and so the HIS) sees
+//      the answer (Ledger::journal_update); if that fails after the platform
+//      may have applied the call, the caller gets Outcome::Unknown with
+//      YZ-LEDGER-UNRECORDED (infcode -1): the Sent row stays and recovery
+//      resolves it.
+//   3. a msgid already journaled is not sent again blindly: applied -> the
+//      recorded answer (nothing sent); refused -> the recorded refusal;
+//      cancelled/reversed by 2601 -> YZ-MSGID-REVERSED (a new msgid is
+//      needed); a different request -> YZ-MSGID-REUSED; left sent/unknown
+//      (or 5203 showed it had no effect) -> re-sent with the same msgid
+//      (the platform answers a repeated msgid with its first answer).
+//
+// Reads (9001/9002, 1101, 5203) pass straight through.
+//
+// Which HIS request a call serves is taken from the JournalScope active on
+// the calling thread (the transactions open one per HIS msgid).
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "gateway/platform_gateway.h"
+#include "service/ledger.h"
+#include "service/service.h"
+
+namespace yz::service {
+
+// The HIS msgid the platform calls made on this thread serve (RAII; nests).
+class JournalScope {
+ public:
+  explicit JournalScope(std::string his_msgid);
+  ~JournalScope();
+  JournalScope(const JournalScope&) = delete;
+  JournalScope& operator=(const JournalScope&) = delete;
+  static const std::string& current();
+
+ private:
+  std::string previous_;
+};
+
+// Platform msgids being sent or resolved in this process: a call is never
+// sent and resolved at the same time. Re-entrant for the owning thread.
+class CallClaims {
+ public:
+  void claim(const std::string& msgid);     // waits while another thread holds it
+  bool try_claim(const std::string& msgid);  // false if another thread holds it
+  void release(const std::string& msgid);
+
+  class Guard {
+   public:
+    Guard(CallClaims& c, const std::string& msgid) : c_(c), msgid_(msgid) { c_.claim(msgid_); }
+    ~Guard() { c_.release(msgid_); }
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+
+   private:
+    CallClaims& c_;
+    std::string msgid_;
+  };
+
+ private:
+  struct Owner {
+    std::thread::id thread;
+    int depth = 0;
+  };
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, Owner> held_;
+};
+
+class JournaledGateway : public gateway::PlatformGateway {
+ public:
+  JournaledGateway(std::unique_ptr<gateway::PlatformGateway> inner, Ledger& ledger, Clock clock, CallClaims& claims);
+
+  gateway::PlatformGateway& inner() { return *inner_; }
+
+  gateway::GatewayResult sign_in(const gateway::CallMeta& m, std::string& sign_no) override;
+  gateway::GatewayResult sign_out(const gateway::CallMeta& m) override;
+  gateway::GatewayResult query_person(const gateway::CallMeta& m, const std::string& psn_no, int year,
+                                      gateway::PersonInfo& out) override;
+  gateway::GatewayResult admit(const gateway::CallMeta& m, const gateway::Admission& a, std::string& mdtrt_id) override;
+  gateway::GatewayResult upload_fees(const gateway::CallMeta& m, const std::string& mdtrt_id,
+                                     const std::vector<FeeLine>& lines) override;
+  gateway::GatewayResult cancel_fees(const gateway::CallMeta& m, const std::string& mdtrt_id,
+                                     const std::vector<std::string>& feedetl_sns) override;
+  gateway::GatewayResult settle(const gateway::CallMeta& m, const Settlement& s, std::string& setl_id) override;
+  gateway::GatewayResult reverse_settlement(const gateway::CallMeta& m, const std::string& setl_id,
+                                            std::string& reverse_setl_id) override;
+  gateway::GatewayResult reverse_message(const gateway::CallMeta& m, const std::string& omsgid,
+                                         const std::string& oinfno) override;
+  gateway::GatewayResult query_settlement(const gateway::CallMeta& m, const std::string& setl_id,
+                                          const std::string& mdtrt_id, gateway::SettlementRecord& out) override;
+
+ private:
+  template <class Send, class Replay, class Effects>
+  gateway::GatewayResult journaled(const gateway::CallMeta& m, PlatformCall c, Send send, Replay replay,
+                                   Effects effects);
+
+  std::unique_ptr<gateway::PlatformGateway> inner_;
+  Ledger& ledger_;
+  Clock clock_;
+  CallClaims& claims_;
+};
+
+// ---- shared with the transactions and recovery --------------------------------
+
+// Error codes of the journal.
+inline constexpr const char* kErrLedgerIo = "YZ-LEDGER-IO";                  // -2: could not record; nothing sent
+inline constexpr const char* kErrLedgerUnrecorded = "YZ-LEDGER-UNRECORDED";  // -1: sent, answer not recorded
+inline constexpr const char* kErrMsgidReversed = "YZ-MSGID-REVERSED";        // -2: that msgid was cancelled/reversed
+
+// The 2304 output (setlinfo, setldetail, yz_trace, yz_monitor, yz_accum) as
+// <output>…</output>, with setl_id and setl_time given (or the marks).
+std::string render_settlement_output(const Settlement& s, const std::string& medins_setl_id,
+                                     const std::string& setl_id, const std::string& setl_time);
+// The marks of a rendered output replaced (values XML-escaped).
+std::string fill_settlement_marks(std::string xml, const std::string& setl_id, const std::string& setl_time);
+// The effects of a 2304 call `c` found applied as setl_id at `at`: the
+// settlement row (figures, output), the stay settled, the accumulators after.
+CallEffects settlement_effects(const PlatformCall& c, const std::string& setl_id, const std::string& at,
+                               bool reversed = false, const std::string& reverse_setl_id = "");
+// The effects of reversing settlement e (2305 answered, or 2601 of its 2304).
+CallEffects reversal_effects(const SettlementEntry& e, const std::string& reverse_setl_id, const std::string& source,
+                             const std::string& msgid, const std::string& at);
+// The msgid of the 2601 that undoes `omsgid`: derived from it, so that a
+// repeated attempt re-sends the same 2601 (idempotent).
+std::string undo_msgid(const std::string& fixmedins_code, const std::string& omsgid);
+
+}  // namespace yz::service
