@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The main job: set up, build, then
-#  1. settle discharges end to end through the plug-in (libyizhan.so) the way an
-#     HIS does — the sample HIS client loads the library with dlopen and runs
-#     sign-in, person, admission (deposit decision), fee upload, pre-settlement
-#     and settlement against the platform (in memory until the HTTPS simulator
-#     lands), printing the cashier's view;
-#  2. settle every sample case with the offline calculator (result XML and the
-#     explanation).
+# The main job: set up, build, start the platform simulator (HTTPS on loopback),
+# then settle discharges end to end the way an HIS does: the sample HIS client
+# loads the plug-in (libyizhan.so) with dlopen and runs sign-in, person,
+# admission (deposit decision), fee upload, pre-settlement and settlement; the
+# plug-in syncs each step with the simulator over HTTPS (XML for Zhangye and
+# Zhoushan, the JSON form for Pengshui), printing the cashier's view. Then the
+# simulator stops, and every sample case is settled with the offline calculator.
+#
+# The simulator keeps its state in var/platform-sim/ (certificates, signing
+# secret, journal): a second run admits the same stays again under new
+# mdtrt_ids (--run-id), on top of the accumulators of the runs before.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -18,13 +21,37 @@ banner() {
   echo "=================================================================="
 }
 
-banner "Discharge through the plug-in: Zhangye county hospital (Gansu)"
-build/his-client --lib build/libyizhan.so --config config/yizhan.xml samples/his-client/stays/zhangye-db12.xml
+mkdir -p var
+ready=var/platform-sim.ready
+rm -f "$ready"
+build/yizhan-platform-sim --state-dir var/platform-sim --persons samples/platform-sim/persons.xml \
+  --port 8443 --admin-port 8444 --ready-file "$ready" >var/platform-sim.log 2>&1 &
+sim_pid=$!
+stop_sim() { kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true; }
+trap stop_sim EXIT
+for _ in $(seq 1 100); do
+  [ -s "$ready" ] && break
+  kill -0 "$sim_pid" 2>/dev/null || { cat var/platform-sim.log; echo "demo: the platform simulator did not start" >&2; exit 1; }
+  sleep 0.1
+done
+[ -s "$ready" ] || { echo "demo: the platform simulator is not ready after 10 s" >&2; exit 1; }
+banner "Platform simulator: https://127.0.0.1:8443 (state in var/platform-sim/)"
+
+run_id=$(date +%H%M%S)
+banner "Discharge through the plug-in over HTTPS/XML: Zhangye county hospital (Gansu)"
+build/his-client --lib build/libyizhan.so --config config/yizhan-platform.xml --run-id "$run_id" \
+  samples/his-client/stays/zhangye-db12.xml
 echo
-banner "Discharge through the plug-in (INIT/BUSINESS_HANDLE): Pengshui county hospital (Chongqing)"
-build/his-client --compat --lib build/libyizhan.so --config samples/his-client/yizhan-pengshui.xml \
-  samples/his-client/stays/pengshui-tk.xml
+banner "Discharge through the plug-in (INIT/BUSINESS_HANDLE) over HTTPS/JSON: Pengshui county hospital (Chongqing)"
+build/his-client --compat --lib build/libyizhan.so --config samples/his-client/yizhan-pengshui-platform.xml \
+  --run-id "$run_id" samples/his-client/stays/pengshui-tk.xml
 echo
+banner "Discharge through the plug-in over HTTPS/XML: a Zhoushan hospital (Zhejiang)"
+build/his-client --lib build/libyizhan.so --config samples/his-client/yizhan-zhoushan-platform.xml \
+  --run-id "$run_id" samples/his-client/stays/zhoushan-db.xml
+echo
+stop_sim
+trap - EXIT
 
 for case in samples/cases/*.xml; do
   banner "Offline calculator: $case"

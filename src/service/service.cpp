@@ -10,6 +10,8 @@
 
 #include "codec/response_writer.h"
 #include "gateway/memory_gateway.h"
+#include "service/tx_subsidy.h"
+#include "service/wire_gateway_config.h"
 #include "service/impl.h"
 #include "service/journaled_gateway.h"
 #include "service/recovery.h"
@@ -114,6 +116,7 @@ const std::map<std::string, TxInfo>& transactions() {
       {"2401", {tx_2401, true, true}},   {"2301", {tx_2301, true, true}},   {"2302", {tx_2302, true, true}},
       {"2303", {tx_2303, false, true}},  {"2304", {tx_2304, true, true}},   {"2305", {tx_2305, true, true}},
       {"2601", {tx_2601, true, true}},   {"5203", {tx_5203, false, true}},
+      {"Y101", {tx_premium_subsidy, false, false}},  // premium subsidy (GS/XZ/PS-SUB-PREMIUM): no platform call
   };
   return t;
 }
@@ -216,8 +219,9 @@ Status Service::open(const std::string& config_path, std::unique_ptr<Service>& o
       if (Status st = gateway::MemoryGateway::from_persons_file(cfg.platform.persons_file, mg); !st) return st;
       gw = std::move(mg);
     } else {
-      return Status::error("YZ-CONFIG-INVALID", cfg.file + ": field platform/adapter: \"" + cfg.platform.adapter +
-                                                    "\" is not available in this build yet (use memory)");
+      std::unique_ptr<adapters::WireGateway> wg;
+      if (Status st = make_wire_gateway(cfg, wg); !st) return st;
+      gw = std::move(wg);
     }
     std::unique_ptr<Ledger> ledger;
     if (cfg.ledger_kind == "sqlite") {
