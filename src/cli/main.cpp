@@ -2,6 +2,7 @@
 //
 //   yizhan settle [--policy-dir DIR] [--explain] CASE.xml
 //   yizhan subsidy --region ADMDVS --year Y --category CAT [--tier 1|2] [--premium-file FILE]
+//   yizhan ledger --config CONFIG list|recovery|export FILE|info   (src/cli/ledger_cmd.cpp)
 //   yizhan --version | --help
 //
 // Exit status: 0 every stay computed; 1 usage; 2 bad case or business error
@@ -30,6 +31,9 @@
 #define YZ_VERSION_STRING "0.1.0"
 #endif
 
+// src/cli/ledger_cmd.cpp
+int ledger_command(const std::vector<std::string_view>& args);
+
 namespace {
 
 constexpr int kExitOk = 0;
@@ -51,6 +55,8 @@ const char* kUsage =
     "      参保资助试算（GS-SUB-PREMIUM、XZ-SUB-PREMIUM、PS-SUB-PREMIUM）：个人缴费、资助金额、个人还需缴纳。\n"
     "      Premium subsidy: the personal contribution, the subsidy and what the person still pays.\n"
     "      --premium-file FILE  (default: " YZ_DEFAULT_POLICY_DIR "/../premium/premium-subsidy.xml)\n"
+    "  yizhan ledger --config CONFIG list [--open|--unknown|--resolved] | recovery | export FILE | info\n"
+    "      本地账本（平台交易日志、恢复日志）/ the durable ledger (yizhan ledger --help)\n"
     "  yizhan --version\n"
     "  yizhan --help\n"
     "exit status: 0 ok; 1 usage; 2 bad case / business error (infcode -2); 3 policy load failure (infcode -1);\n"
@@ -195,6 +201,7 @@ int run(int argc, char** argv) {
     return kExitOk;
   }
   if (args[0] == "subsidy") return subsidy(args);
+  if (args[0] == "ledger") return ledger_command(args);
   if (args[0] != "settle") {
     std::fprintf(stderr, "yizhan: unknown command '%.*s'\n%s", int(args[0].size()), args[0].data(), kUsage);
     return kExitUsage;

@@ -894,6 +894,7 @@ class SqliteLedger : public Ledger {
 };
 
 std::string SqliteLedger::now() const {
+  if (opt_.clock) return opt_.clock();
   std::time_t t = std::time(nullptr);
   std::tm tm{};
   localtime_r(&t, &tm);
@@ -1057,7 +1058,9 @@ Status SqliteLedger::archive(const std::string& cutoff, ArchiveReport& out) {
   const std::string setl_cond =
       "((status = 'settled' AND setl_time < ?1) OR (status = 'pending' AND created_at < ?1)) AND msgid NOT IN"
       " (SELECT msgid FROM main.platform_call WHERE state IN ('sent', 'unknown'))";
-  const std::string stay_cond = "setl_id <> '' AND updated_at < ?1";
+  const std::string stay_cond =
+      "setl_id <> '' AND updated_at < ?1 AND mdtrt_id NOT IN"
+      " (SELECT key FROM main.platform_call WHERE state IN ('sent', 'unknown'))";
   const std::string line_cond = "mdtrt_id IN (SELECT mdtrt_id FROM main.stay WHERE " + stay_cond + ")";
   struct Part {
     const char* table;

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,10 @@ struct SqliteLedgerOptions {
   bool check_integrity = true;     // PRAGMA quick_check at open
   int busy_timeout_ms = 5000;
   std::string archive_path;        // default PATH.archive
+  // The times it stamps on rows it writes by itself (stays, responses):
+  // "yyyy-MM-dd HH:mm:ss"; default the system's local time. The service
+  // passes its own clock so that every time in the file comes from one clock.
+  std::function<std::string()> clock;
   // For tests: a VFS registered by name (fault injection), and a page limit
   // that makes writes fail with SQLITE_FULL (a full disk).
   std::string vfs;

@@ -1,0 +1,693 @@
+// The durable ledger through the service (issue 5): a settlement survives a
+// restart; calls left sent or unknown (a lost answer, a crash after the
+// platform applied a call, a crash before it left) are resolved at yz_open,
+// in the background and before a transaction on the same stay; what a HIS
+// retry of the same msgid gets in each case; two cashier stations settling
+// the same person (stale accumulators refreshed and recomputed once); a full
+// disk stops settlement before anything is sent; the `yizhan ledger` CLI.
+//
+// Figures (Gansu, level 2; RULES.md §1, REFERENCE-PARAMS.md "Gansu"): a DB12
+// stay of 50000.00 in-policy, first of the year: deductible 500.00, hifp =
+// (50000.00 - 500.00) x 80% = 39600.00; critical-illness base 10400.00, DB12
+// tilt 65% above 2500.00: hifmi = 7900.00 x 65% = 5135.00; assistance 90% x
+// (50000.00 - 39600.00 - 5135.00) = 90% x 5265.00 = 4738.50; patient 526.50.
+#include <gtest/gtest.h>
+#include <pugixml.hpp>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "gateway/memory_gateway.h"
+#include "service/ledger.h"
+#include "service/service.h"
+#include "service/sqlite_ledger.h"
+#include "service_harness.h"
+
+namespace yz::service {
+namespace {
+
+namespace fs = std::filesystem;
+using gateway::CallMeta;
+using gateway::GatewayResult;
+using gateway::MemoryGateway;
+using harness::config_xml;
+using harness::err_code;
+using harness::Harness;
+using harness::kHospital;
+using Fault = MemoryGateway::Fault;
+
+const char* kPsn = "P620702-DB12-01";
+const char* kLine50000 =
+    "<feedetail><feedetl_sn>1</feedetl_sn><med_list_codg>X1</med_list_codg><chrgitm_lv>01</chrgitm_lv>"
+    "<det_item_fee_sumamt>50000.00</det_item_fee_sumamt></feedetail>";
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/yz-recovery-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+// One platform for several service instances (each service owns its
+// gateway): forwards to it, and can simulate a crash of the plug-in around a
+// call (an exception out of the gateway: the call is left as the journal had it).
+class SharedPlatform : public gateway::PlatformGateway {
+ public:
+  explicit SharedPlatform(MemoryGateway& p) : p_(p) {}
+  std::string crash_before, crash_after;  // infno
+  std::function<void(const std::string& infno)> before;  // runs before a call is forwarded
+
+  GatewayResult sign_in(const CallMeta& m, std::string& s) override { return go("9001", [&] { return p_.sign_in(m, s); }); }
+  GatewayResult sign_out(const CallMeta& m) override { return go("9002", [&] { return p_.sign_out(m); }); }
+  GatewayResult query_person(const CallMeta& m, const std::string& p, int y, gateway::PersonInfo& o) override {
+    return go("1101", [&] { return p_.query_person(m, p, y, o); });
+  }
+  GatewayResult admit(const CallMeta& m, const gateway::Admission& a, std::string& id) override {
+    return go("2401", [&] { return p_.admit(m, a, id); });
+  }
+  GatewayResult upload_fees(const CallMeta& m, const std::string& id, const std::vector<FeeLine>& l) override {
+    return go("2301", [&] { return p_.upload_fees(m, id, l); });
+  }
+  GatewayResult cancel_fees(const CallMeta& m, const std::string& id, const std::vector<std::string>& s) override {
+    return go("2302", [&] { return p_.cancel_fees(m, id, s); });
+  }
+  GatewayResult settle(const CallMeta& m, const Settlement& s, std::string& id) override {
+    return go("2304", [&] { return p_.settle(m, s, id); });
+  }
+  GatewayResult reverse_settlement(const CallMeta& m, const std::string& id, std::string& r) override {
+    return go("2305", [&] { return p_.reverse_settlement(m, id, r); });
+  }
+  GatewayResult reverse_message(const CallMeta& m, const std::string& o, const std::string& i) override {
+    return go("2601", [&] { return p_.reverse_message(m, o, i); });
+  }
+  GatewayResult query_settlement(const CallMeta& m, const std::string& s, const std::string& d,
+                                 gateway::SettlementRecord& o) override {
+    return go("5203", [&] { return p_.query_settlement(m, s, d, o); });
+  }
+
+ private:
+  template <class F>
+  GatewayResult go(const std::string& infno, F f) {
+    if (before) before(infno);
+    if (crash_before == infno) {
+      crash_before.clear();
+      throw std::runtime_error("simulated crash before " + infno + " left");
+    }
+    GatewayResult r = f();
+    if (crash_after == infno) {
+      crash_after.clear();
+      throw std::runtime_error("simulated crash after the platform answered " + infno);
+    }
+    return r;
+  }
+  MemoryGateway& p_;
+};
+
+std::unique_ptr<MemoryGateway> new_platform() {
+  std::unique_ptr<MemoryGateway> gw;
+  Status st = MemoryGateway::from_persons_file(YZ_SAMPLES_DIR "/platform-sim/persons.xml", gw);
+  EXPECT_TRUE(st.is_ok()) << st.message();
+  return gw;
+}
+
+// A cashier station: a service with a SQLite ledger over the shared platform.
+struct Station {
+  std::string path;
+  MemoryGateway& platform;
+  std::unique_ptr<Service> svc;
+  SharedPlatform* gw = nullptr;  // owned by svc
+  Ledger* ledger = nullptr;      // owned by svc
+  int seq = 0;
+  std::string prefix;
+
+  Station(std::string p, MemoryGateway& plat, std::string msgid_prefix = "A", int recover_every_s = 0)
+      : path(std::move(p)), platform(plat), prefix(std::move(msgid_prefix)) {
+    EXPECT_TRUE(open(recover_every_s).is_ok());
+  }
+  Status open(int recover_every_s = 0) {
+    svc.reset();
+    PluginConfig cfg;
+    Status st = parse_plugin_config("test.xml", config_xml("620702", 2), "/", cfg);
+    if (!st) return st;
+    cfg.ledger_kind = "sqlite";
+    cfg.ledger_path = path;
+    cfg.ledger_recover_every_s = recover_every_s;
+    std::unique_ptr<Ledger> l;
+    SqliteLedgerOptions o;
+    o.clock = [] { return std::string("2023-10-20 10:00:00"); };
+    if (st = make_sqlite_ledger(path, o, l); !st) return st;
+    ledger = l.get();
+    auto g = std::make_unique<SharedPlatform>(platform);
+    gw = g.get();
+    return Service::open_with(cfg, std::move(g), std::move(l), [] { return std::string("2023-10-20 10:00:00"); },
+                              svc);
+  }
+  // A power cut: the process state goes; the file stays.
+  void crash() {
+    svc.reset();
+    gw = nullptr;
+    ledger = nullptr;
+  }
+  std::string msgid() {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d", ++seq);
+    return std::string(kHospital) + "20231020" + prefix + buf;
+  }
+  int call(const std::string& req, pugi::xml_document& doc, std::string* raw = nullptr) {
+    std::string resp;
+    int rc = svc->call(req, resp);
+    if (raw) *raw = resp;
+    EXPECT_TRUE(doc.load_string(resp.c_str())) << resp;
+    EXPECT_EQ(std::to_string(rc), std::string(doc.child("response").child_value("infcode"))) << resp;
+    return rc;
+  }
+  std::string admit(const std::string& psn_no = kPsn) {
+    pugi::xml_document d;
+    int rc = call(Harness::request("2401", msgid(),
+                                   "<psn_no>" + psn_no + "</psn_no><insutype>390</insutype><med_type>21</med_type>"
+                                   "<begntime>2023-10-01</begntime>"),
+                  d);
+    EXPECT_EQ(rc, 0) << d.child("response").child_value("err_msg");
+    return d.child("response").child("output").child("result").child_value("mdtrt_id");
+  }
+  void upload(const std::string& mdtrt_id) {
+    pugi::xml_document d;
+    EXPECT_EQ(call(Harness::request("2301", msgid(), "<mdtrt_id>" + mdtrt_id + "</mdtrt_id>" + kLine50000), d), 0)
+        << d.child("response").child_value("err_msg");
+  }
+  static std::string settle_req(const std::string& msgid, const std::string& mdtrt_id, const std::string& psn = kPsn) {
+    return Harness::request("2304", msgid, Harness::settle_data(psn, mdtrt_id, "50000.00"));
+  }
+  std::optional<PlatformCall> find(const std::string& msgid) {
+    std::optional<PlatformCall> c;
+    EXPECT_TRUE(ledger->find_call(msgid, c).is_ok());
+    return c;
+  }
+};
+
+pugi::xml_node setlinfo(pugi::xml_document& d) { return d.child("response").child("output").child("setlinfo"); }
+
+size_t platform_settlements(const MemoryGateway& p, bool in_force_only = true) {
+  size_t n = 0;
+  const gateway::PlatformState snap = p.snapshot();
+  for (const auto& [id, rec] : snap.data().settlements) n += (!in_force_only || !rec.reversed) ? 1 : 0;
+  return n;
+}
+
+bool has_log(Ledger& l, const std::string& msgid, const std::string& result) {
+  std::vector<RecoveryEntry> log;
+  EXPECT_TRUE(l.list_recovery(log).is_ok());
+  for (const RecoveryEntry& e : log)
+    if (e.msgid == msgid && e.result == result) return true;
+  return false;
+}
+
+TEST(Recovery, SettlementSurvivesRestartAndARetryAnswersTheSame) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  std::string first, again;
+  ASSERT_EQ(a.call(Station::settle_req(m, mdtrt), d, &first), 0) << d.child("response").child_value("err_msg");
+  EXPECT_STREQ(setlinfo(d).child_value("maf_pay"), "4738.50");
+  const std::string setl_id = setlinfo(d).child_value("setl_id");
+  a.crash();
+  ASSERT_TRUE(a.open().is_ok());
+  ASSERT_EQ(a.call(Station::settle_req(m, mdtrt), d, &again), 0);
+  EXPECT_EQ(first, again);
+  EXPECT_EQ(platform->calls("2304"), 1);
+  // The ledger holds the settlement, its figures and the calls that made it.
+  std::optional<SettlementEntry> e;
+  ASSERT_TRUE(a.ledger->get_settlement(setl_id, e).is_ok());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->settlement.hifp_pay, Fen(3960000));
+  EXPECT_EQ(e->settlement.hifmi_pay, Fen(513500));
+  EXPECT_EQ(e->settlement.maf_pay, Fen(473850));
+  EXPECT_EQ(e->settlement.psn_part_amt, Fen(52650));
+  EXPECT_NE(e->output_xml.find(setl_id), std::string::npos);
+  std::vector<PlatformCall> calls;
+  ASSERT_TRUE(a.ledger->list_calls({}, calls).is_ok());
+  ASSERT_EQ(calls.size(), 3u);  // 2401, 2301, 2304
+  for (const PlatformCall& c : calls) EXPECT_EQ(c.state, CallState::Confirmed) << c.infno;
+  std::optional<AccumRecord> acc;
+  ASSERT_TRUE(a.ledger->get_accum(kPsn, 2023, acc).is_ok());
+  ASSERT_TRUE(acc);
+  EXPECT_EQ(acc->accum, platform->accum(kPsn, 2023));
+}
+
+TEST(Recovery, AnswerLostAfterTheSettlementLanded_RecordedOnceAtReopen) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  platform->inject("2304", Fault::UnknownAfter);
+  platform->inject("5203", Fault::UnknownBefore);  // the plug-in cannot find out now
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -1);
+  EXPECT_EQ(err_code(d), "YZ-PLATFORM-UNKNOWN");
+  EXPECT_EQ(a.find(m)->state, CallState::Unknown);
+  a.crash();
+  ASSERT_TRUE(a.open().is_ok());  // recovery: 5203 finds the settlement made by m
+  std::optional<PlatformCall> c = a.find(m);
+  EXPECT_EQ(c->state, CallState::Resolved);
+  EXPECT_EQ(c->resolution, kResApplied);
+  EXPECT_TRUE(has_log(*a.ledger, m, kResApplied));
+  std::optional<SettlementEntry> e;
+  ASSERT_TRUE(a.ledger->find_settlement_by_msgid(m, e).is_ok());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->settlement.maf_pay, Fen(473850));
+  std::optional<StayRecord> st;
+  ASSERT_TRUE(a.ledger->get_stay(mdtrt, st).is_ok());
+  EXPECT_EQ(st->setl_id, e->setl_id);
+  // The HIS retries m: the recorded settlement, nothing sent again.
+  ASSERT_EQ(a.call(Station::settle_req(m, mdtrt), d), 0) << d.child("response").child_value("err_msg");
+  EXPECT_EQ(setlinfo(d).child_value("setl_id"), e->setl_id);
+  EXPECT_STREQ(setlinfo(d).child_value("maf_pay"), "4738.50");
+  EXPECT_STREQ(setlinfo(d).child_value("medins_setl_id"), m.c_str());
+  EXPECT_EQ(platform->calls("2304"), 1);
+  EXPECT_EQ(platform_settlements(*platform), 1u);
+}
+
+TEST(Recovery, LostBeforeItLanded_CancelledAndARetryOfThatMsgidIsRefused) {
+  TempDir dir;
+  auto platform = new_platform();
+  const YearAccum before = platform->accum(kPsn, 2023);
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  platform->inject("2304", Fault::UnknownBefore);
+  platform->inject("5203", Fault::Failed);
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -1);
+  a.crash();
+  ASSERT_TRUE(a.open().is_ok());  // 5203: not there; 2601 by m: it can never land later
+  std::optional<PlatformCall> c = a.find(m);
+  EXPECT_EQ(c->state, CallState::Resolved);
+  EXPECT_EQ(c->resolution, kResCancelled);
+  EXPECT_FALSE(c->undone_by.empty());
+  EXPECT_TRUE(has_log(*a.ledger, m, kResCancelled));
+  EXPECT_EQ(platform_settlements(*platform), 0u);
+  EXPECT_EQ(platform->accum(kPsn, 2023), before);
+  // The HIS retries m: a business error saying m was reversed; a new msgid settles.
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -2);
+  EXPECT_EQ(err_code(d), "YZ-MSGID-REVERSED");
+  EXPECT_NE(std::string(d.child("response").child_value("err_msg")).find("新的 msgid"), std::string::npos);
+  ASSERT_EQ(a.call(Station::settle_req(a.msgid(), mdtrt), d), 0) << d.child("response").child_value("err_msg");
+  EXPECT_STREQ(setlinfo(d).child_value("maf_pay"), "4738.50");
+  EXPECT_EQ(platform_settlements(*platform), 1u);
+}
+
+TEST(Recovery, CrashAfterThePlatformAppliedIt_BeforeTheAnswerWasRecorded) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  a.gw->crash_after = "2304";
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -1);  // the "crash" surfaces as a system error here
+  EXPECT_EQ(a.find(m)->state, CallState::Sent);             // written before it left; no answer recorded
+  a.crash();
+  ASSERT_TRUE(a.open().is_ok());
+  EXPECT_EQ(a.find(m)->resolution, kResApplied);
+  ASSERT_EQ(a.call(Station::settle_req(m, mdtrt), d), 0) << d.child("response").child_value("err_msg");
+  EXPECT_STREQ(setlinfo(d).child_value("hifmi_pay"), "5135.00");
+  EXPECT_EQ(platform->calls("2304"), 1);
+  EXPECT_EQ(platform_settlements(*platform), 1u);
+}
+
+TEST(Recovery, CrashAfterTheRecordBeforeTheRequestLeft) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  a.gw->crash_before = "2304";
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -1);
+  EXPECT_EQ(a.find(m)->state, CallState::Sent);
+  EXPECT_EQ(platform->calls("2304"), 0);
+  a.crash();
+  ASSERT_TRUE(a.open().is_ok());
+  EXPECT_EQ(a.find(m)->resolution, kResCancelled);
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -2);
+  EXPECT_EQ(err_code(d), "YZ-MSGID-REVERSED");
+  EXPECT_EQ(platform_settlements(*platform), 0u);
+}
+
+TEST(Recovery, PlatformUnreachableAtOpen_TheStayIsResolvedBeforeItIsSettledAgain) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  platform->inject("2304", Fault::UnknownAfter);
+  platform->inject("5203", Fault::Failed, 2);  // inline and at reopen
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -1);
+  a.crash();
+  ASSERT_TRUE(a.open().is_ok());  // opens; the call stays open
+  EXPECT_TRUE(a.find(m)->open());
+  EXPECT_TRUE(has_log(*a.ledger, m, "unresolved"));
+  // The HIS tries the stay with a NEW msgid: the open call is resolved first
+  // (the platform has it), so the stay is already settled.
+  EXPECT_EQ(a.call(Station::settle_req(a.msgid(), mdtrt), d), -2);
+  EXPECT_EQ(err_code(d), "YZ-STAY-SETTLED");
+  EXPECT_EQ(a.find(m)->resolution, kResApplied);
+  EXPECT_EQ(platform->calls("2304"), 1);
+  // And m itself answers with the settlement.
+  ASSERT_EQ(a.call(Station::settle_req(m, mdtrt), d), 0);
+  EXPECT_FALSE(std::string(setlinfo(d).child_value("setl_id")).empty());
+}
+
+TEST(Recovery, BackgroundPassResolvesWhileOpenAndStopsAtClose) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform, "A", 1);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  platform->inject("2304", Fault::UnknownAfter);
+  platform->inject("5203", Fault::UnknownBefore);
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -1);
+  const auto t0 = std::chrono::steady_clock::now();
+  while (a.find(m)->open() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(a.find(m)->resolution, kResApplied);
+  EXPECT_TRUE(has_log(*a.ledger, m, kResApplied));
+  const auto t1 = std::chrono::steady_clock::now();
+  a.crash();  // yz_close: the background thread stops at once
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::milliseconds(900));
+}
+
+TEST(Recovery, UploadAnswerLost_ARetryResendsTheSameMsgid) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  platform->inject("2301", Fault::UnknownAfter);
+  const std::string m = a.msgid();
+  const std::string req = Harness::request("2301", m, "<mdtrt_id>" + mdtrt + "</mdtrt_id>" + kLine50000);
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(req, d), -1);
+  // Same msgid again: the platform answers it with its first answer.
+  ASSERT_EQ(a.call(req, d), 0) << d.child("response").child_value("err_msg");
+  EXPECT_EQ(a.find(m)->resolution, kResApplied);
+  std::optional<StayRecord> st;
+  ASSERT_TRUE(a.ledger->get_stay(mdtrt, st).is_ok());
+  EXPECT_EQ(st->lines.size(), 1u);
+  EXPECT_EQ(platform->snapshot().data().stays.at(mdtrt).lines.size(), 1u);
+  EXPECT_EQ(platform->calls("2301"), 2);
+}
+
+TEST(Recovery, UploadAnswerLost_ReversedAtReopen_ARetryNeedsANewMsgid) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  platform->inject("2301", Fault::UnknownAfter);
+  const std::string m = a.msgid();
+  const std::string req = Harness::request("2301", m, "<mdtrt_id>" + mdtrt + "</mdtrt_id>" + kLine50000);
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(req, d), -1);
+  a.crash();
+  ASSERT_TRUE(a.open().is_ok());
+  EXPECT_EQ(a.find(m)->resolution, kResReversed);  // it had landed; 2601 took it back
+  EXPECT_TRUE(platform->snapshot().data().stays.at(mdtrt).lines.empty());
+  EXPECT_EQ(a.call(req, d), -2);
+  EXPECT_EQ(err_code(d), "YZ-MSGID-REVERSED");
+  ASSERT_EQ(a.call(Harness::request("2301", a.msgid(), "<mdtrt_id>" + mdtrt + "</mdtrt_id>" + kLine50000), d), 0);
+  ASSERT_EQ(a.call(Station::settle_req(a.msgid(), mdtrt), d), 0) << d.child("response").child_value("err_msg");
+}
+
+TEST(Recovery, FullDiskStopsSettlementBeforeAnythingIsSent) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  pugi::xml_document d;
+  const std::string data = Harness::settle_data(kPsn, mdtrt, "50000.00");
+  ASSERT_EQ(a.call(Harness::request("2303", a.msgid(), data), d), 0);  // records the accumulators
+  ASSERT_TRUE(sqlite_ledger_limit_pages(*a.ledger, 0).is_ok());
+  const std::string m = a.msgid();
+  EXPECT_EQ(a.call(Harness::request("2304", m, data), d), -2);
+  EXPECT_EQ(err_code(d), "YZ-LEDGER-IO");
+  EXPECT_NE(std::string(d.child("response").child_value("err_msg")).find("未发送"), std::string::npos);
+  EXPECT_EQ(platform->calls("2304"), 0);
+  EXPECT_EQ(platform_settlements(*platform), 0u);
+  // Space freed: the same msgid settles.
+  ASSERT_TRUE(sqlite_ledger_limit_pages(*a.ledger, 10000).is_ok());
+  ASSERT_EQ(a.call(Harness::request("2304", m, data), d), 0) << d.child("response").child_value("err_msg");
+  EXPECT_EQ(platform->calls("2304"), 1);
+}
+
+// Two cashier stations (two plug-ins, two ledgers) settle two stays of the
+// same person against one platform. Station B's settlement lands between A's
+// 1101 and A's 2304, so A submits stale accumulators: the platform refuses
+// (YZ-PLATFORM-ACCUM); A refreshes (1101) and computes once more.
+//
+// A's stay is then the person's second of 2023 (hand-worked, Gansu level 2,
+// DB12; the first stay as in the header): deductible 500.00 again (per stay),
+// hifp = 49500.00 x 80% = 39600.00 (annual cap 200000.00 not reached);
+// critical-illness base this stay 10400.00, year base 10400.00 -> 20800.00:
+// F = 65% x (B - 2500.00): F(20800.00) = 11895.00, F(10400.00) = 5135.00,
+// hifmi = 6760.00; assistance 90% x (50000.00 - 39600.00 - 6760.00) =
+// 90% x 3640.00 = 3276.00 (cap 60000.00 - 4738.50 left); GS-TILT-2ND: A =
+// 526.50 + 364.00 = 890.50 < 6000.00 -> 0; patient 364.00.
+// From the stale start (no stay yet) it would have been the first stay's
+// 5135.00 / 4738.50 / 526.50.
+TEST(Recovery, TwoStationsSamePerson_StaleAccumulatorsAreRefreshedAndRecomputedOnce) {
+  TempDir dir;
+  auto platform = new_platform();
+  const YearAccum start = platform->accum(kPsn, 2023);
+  Station a(dir.file("a.db"), *platform, "A");
+  Station b(dir.file("b.db"), *platform, "B");
+  const std::string x = a.admit();
+  a.upload(x);
+  const std::string y = b.admit();
+  b.upload(y);
+  pugi::xml_document db;
+  const std::string mb = b.msgid();
+  // B settles just before A's first 2304 reaches the platform.
+  bool once = true;
+  a.gw->before = [&](const std::string& infno) {
+    if (infno != "2304" || !once) return;
+    once = false;
+    ASSERT_EQ(b.call(Station::settle_req(mb, y), db), 0) << db.child("response").child_value("err_msg");
+  };
+  const int q1101 = platform->calls("1101");
+  const std::string ma = a.msgid();
+  pugi::xml_document d;
+  ASSERT_EQ(a.call(Station::settle_req(ma, x), d), 0) << d.child("response").child_value("err_msg");
+  EXPECT_STREQ(setlinfo(db).child_value("hifmi_pay"), "5135.00");  // B: the first stay of the year
+  EXPECT_STREQ(setlinfo(d).child_value("hifp_pay"), "39600.00");
+  EXPECT_STREQ(setlinfo(d).child_value("hifmi_pay"), "6760.00");
+  EXPECT_STREQ(setlinfo(d).child_value("maf_pay"), "3276.00");
+  EXPECT_STREQ(setlinfo(d).child_value("psn_part_amt"), "364.00");
+  EXPECT_STREQ(setlinfo(d).child_value("medins_setl_id"), ma.c_str());
+  // Refreshed and recomputed once: A's 1101 before, B's 1101, A's refresh.
+  EXPECT_EQ(platform->calls("1101") - q1101, 3);
+  EXPECT_EQ(platform->calls("2304"), 3);  // A refused, B, A again
+  CallQuery q;
+  q.his_msgid = ma;
+  q.infno = "2304";
+  std::vector<PlatformCall> calls;
+  ASSERT_TRUE(a.ledger->list_calls(q, calls).is_ok());
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].state, CallState::Rejected);
+  EXPECT_EQ(calls[0].err_code, "YZ-PLATFORM-ACCUM");
+  EXPECT_EQ(calls[1].state, CallState::Confirmed);
+  EXPECT_NE(calls[1].msgid, ma);  // the platform had answered ma: a new platform msgid
+  // Every accumulator at the platform is the start plus the two settlements.
+  std::optional<SettlementEntry> sa, sb;
+  ASSERT_TRUE(a.ledger->get_settlement(setlinfo(d).child_value("setl_id"), sa).is_ok());
+  ASSERT_TRUE(b.ledger->get_settlement(setlinfo(db).child_value("setl_id"), sb).is_ok());
+  ASSERT_TRUE(sa && sb);
+  const YearAccum sum = start.plus(sb->settlement.accum_after.minus(sb->settlement.accum_before))
+                            .plus(sa->settlement.accum_after.minus(sa->settlement.accum_before));
+  YearAccum held = platform->accum(kPsn, 2023);
+  YearAccum expect = sum;
+  expect.year = 2023;
+  EXPECT_EQ(held, expect);
+  EXPECT_EQ(sa->settlement.accum_before, sb->settlement.accum_after);
+  // The same figures as one station settling both stays in turn.
+  auto fresh = new_platform();
+  Station one(dir.file("one.db"), *fresh, "C");
+  const std::string y1 = one.admit(), x1 = one.admit();
+  one.upload(y1);
+  one.upload(x1);
+  pugi::xml_document d1;
+  ASSERT_EQ(one.call(Station::settle_req(one.msgid(), y1), d1), 0);
+  ASSERT_EQ(one.call(Station::settle_req(one.msgid(), x1), d1), 0);
+  for (const char* f : {"hifp_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt", "hosp_part_amt"})
+    EXPECT_STREQ(setlinfo(d).child_value(f), setlinfo(d1).child_value(f)) << f;
+
+  // The HIS reverses its 2304 by its own msgid (2601, omsgid = ma): the plug-in
+  // reverses the settlement it made under the refreshed platform msgid.
+  pugi::xml_document r;
+  ASSERT_EQ(a.call(Harness::request("2601", a.msgid(), "<omsgid>" + ma + "</omsgid><oinfno>2304</oinfno>"), r), 0)
+      << r.child("response").child_value("err_msg");
+  ASSERT_TRUE(a.ledger->get_settlement(setlinfo(d).child_value("setl_id"), sa).is_ok());
+  EXPECT_TRUE(sa->reversed);
+  std::optional<StayRecord> st;
+  ASSERT_TRUE(a.ledger->get_stay(x, st).is_ok());
+  EXPECT_EQ(st->setl_id, "");
+  YearAccum after_b = sb->settlement.accum_after;
+  EXPECT_EQ(platform->accum(kPsn, 2023), after_b);
+}
+
+TEST(Recovery, HisRetryOfAReversalAfterACrashAnswersTheSame) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  pugi::xml_document d;
+  ASSERT_EQ(a.call(Station::settle_req(a.msgid(), mdtrt), d), 0);
+  const std::string setl_id = setlinfo(d).child_value("setl_id");
+  // The 2305 lands and is recorded, then the plug-in dies before the HIS hears.
+  a.gw->crash_after = "2305";
+  const std::string m = a.msgid();
+  const std::string req = Harness::request("2305", m, "<setl_id>" + setl_id + "</setl_id>");
+  EXPECT_EQ(a.call(req, d), -1);
+  a.crash();
+  ASSERT_TRUE(a.open().is_ok());  // 5203: reversed -> applied
+  EXPECT_EQ(a.find(m)->resolution, kResApplied);
+  ASSERT_EQ(a.call(req, d), 0) << d.child("response").child_value("err_msg");
+  EXPECT_STREQ(setlinfo(d).child_value("hifp_pay"), "-39600.00");
+  EXPECT_EQ(platform->calls("2305"), 1);
+  std::optional<SettlementEntry> e;
+  ASSERT_TRUE(a.ledger->get_settlement(setl_id, e).is_ok());
+  EXPECT_TRUE(e->reversed);
+}
+
+TEST(Recovery, SqliteLedgerFromTheConfigFile) {
+  TempDir dir;
+  const std::string cfg_path = dir.file("yizhan.xml");
+  {
+    std::string xml = config_xml("620702", 2);
+    xml.replace(xml.find("</yizhan>"), 9,
+                "<ledger kind=\"sqlite\" path=\"ledger.db\" archive_after_days=\"400\" recover_every_s=\"0\"/></yizhan>");
+    std::ofstream(cfg_path) << xml;
+  }
+  std::unique_ptr<Service> s1, s2;
+  ASSERT_TRUE(Service::open(cfg_path, s1).is_ok());
+  EXPECT_EQ(s1->config().ledger_path, dir.file("ledger.db"));
+  EXPECT_EQ(s1->config().ledger_archive_after_days, 400);
+  EXPECT_EQ(Service::open(cfg_path, s2).code(), "YZ-LEDGER-BUSY");  // one plug-in per ledger file
+  std::string resp;
+  EXPECT_EQ(s1->call(Harness::request("2401", std::string(kHospital) + "2023102010000001",
+                                      "<psn_no>P620702-TK-01</psn_no><med_type>21</med_type><begntime>2023-10-01</begntime>"),
+                     resp),
+            0)
+      << resp;
+  s1.reset();
+  ASSERT_TRUE(Service::open(cfg_path, s2).is_ok());
+  EXPECT_TRUE(fs::exists(dir.file("ledger.db")));
+  PluginConfig bad;
+  EXPECT_EQ(parse_plugin_config("y.xml",
+                                config_xml("620702", 2).replace(config_xml("620702", 2).find("</yizhan>"), 9,
+                                                                "<ledger kind=\"sqlite\" path=\"l\" archive_after_days=\"-1\"/></yizhan>"),
+                                "/", bad)
+                .code(),
+            "YZ-CONFIG-INVALID");
+}
+
+// `yizhan ledger --config CONFIG list|export`: the CLI beside this test binary.
+std::string run(const std::string& cmd, int& status) {
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return out;
+}
+
+TEST(LedgerCli, ListsOpenUnknownResolvedAndExports) {
+  std::error_code ec;
+  fs::path cli = fs::read_symlink("/proc/self/exe", ec).parent_path() / "yizhan";
+  if (ec || !fs::exists(cli)) GTEST_SKIP() << "yizhan CLI not beside the test binary";
+  TempDir dir;
+  auto platform = new_platform();
+  const std::string cfg_path = dir.file("yizhan.xml");
+  {
+    std::string xml = config_xml("620702", 2);
+    xml.replace(xml.find("</yizhan>"), 9, "<ledger kind=\"sqlite\" path=\"a.db\"/></yizhan>");
+    std::ofstream(cfg_path) << xml;
+  }
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  platform->inject("2304", Fault::UnknownAfter);
+  platform->inject("5203", Fault::Failed);
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -1);
+  int status = 0;
+  // While the plug-in runs (it holds the ledger): read-only.
+  std::string out = run(cli.string() + " ledger --config " + cfg_path + " list --unknown", status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find(m), std::string::npos) << out;
+  EXPECT_NE(out.find("unknown"), std::string::npos) << out;
+  EXPECT_EQ(out.find("2401"), std::string::npos) << out;  // only the unknown ones
+  a.crash();
+  ASSERT_TRUE(a.open().is_ok());
+  out = run(cli.string() + " ledger --config " + cfg_path + " list --resolved", status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find(m), std::string::npos) << out;
+  EXPECT_NE(out.find("applied"), std::string::npos) << out;
+  out = run(cli.string() + " ledger --config " + cfg_path + " list --open", status);
+  EXPECT_EQ(out.find(m), std::string::npos) << out;
+  out = run(cli.string() + " ledger --config " + cfg_path + " recovery", status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("5203"), std::string::npos) << out;
+  const std::string tsv = dir.file("export.tsv");
+  out = run(cli.string() + " ledger --config " + cfg_path + " export " + tsv, status);
+  EXPECT_EQ(status, 0) << out;
+  std::ifstream f(tsv);
+  std::string header, line, all;
+  std::getline(f, header);
+  EXPECT_EQ(header.rfind("msgid\tinfno\t", 0), 0u) << header;
+  EXPECT_NE(header.find("hifp_pay"), std::string::npos) << header;
+  int rows = 0;
+  while (std::getline(f, line)) {
+    ++rows;
+    all += line + "\n";
+  }
+  EXPECT_EQ(rows, 3);  // 2401, 2301, 2304
+  EXPECT_NE(all.find("39600.00"), std::string::npos) << all;
+  out = run(cli.string() + " ledger --config " + cfg_path + " list --bogus 2>&1", status);
+  EXPECT_EQ(status, 1);
+}
+
+}  // namespace
+}  // namespace yz::service
