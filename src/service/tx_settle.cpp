@@ -24,6 +24,12 @@ struct Computed {
   std::vector<FeeLine> inline_lines;  // fee details sent with the request, not uploaded before
 };
 
+bool same_line(const FeeLine& a, const FeeLine& b) {
+  return a.feedetl_sn == b.feedetl_sn && a.med_list_codg == b.med_list_codg && a.chrgitm_lv == b.chrgitm_lv &&
+         a.det_item_fee_sumamt == b.det_item_fee_sumamt && a.cnt_e4 == b.cnt_e4 && a.pric == b.pric &&
+         a.pric_uplmt_amt == b.pric_uplmt_amt && a.selfpay_prop == b.selfpay_prop;
+}
+
 // A 2304 of this stay left sent or unknown (under any msgid, e.g. before a
 // crash) is resolved before the stay is settled again; if the platform
 // cannot tell yet, the stay cannot be settled yet.
@@ -94,13 +100,22 @@ Status compute_stay(Service::Impl& s, const Envelope& env, Computed& c, bool for
   Fen declared;
   YZ_TRY(req_amount(d, "medfee_sumamt", "data", declared));
 
-  YZ_TRY(read_fee_lines(s, d, c.inline_lines));
+  std::vector<FeeLine> inline_lines;
+  YZ_TRY(read_fee_lines(s, d, inline_lines));
   st.lines = c.stay.lines;
-  for (const FeeLine& l : c.inline_lines) {
-    for (const FeeLine& o : c.stay.lines)
-      if (o.feedetl_sn == l.feedetl_sn)
+  for (FeeLine& l : inline_lines) {
+    bool uploaded = false;
+    for (const FeeLine& o : c.stay.lines) {
+      if (o.feedetl_sn != l.feedetl_sn) continue;
+      // The same line uploaded by an earlier attempt of this settlement (a
+      // retry after -1/-2): already there. Another line with that number: an error.
+      if (!same_line(o, l))
         return Status::error(codec::kDup, "feedetl_sn " + codec::quote(l.feedetl_sn) + " 已上传过");
+      uploaded = true;
+    }
+    if (uploaded) continue;
     st.lines.push_back(l);
+    c.inline_lines.push_back(std::move(l));
   }
   if (st.lines.empty()) return Status::error("YZ-INPUT-EMPTY", "就诊 " + mdtrt_id + " 没有费用明细（请先 2301 上传）");
   const FeeSplit total = split_stay(st.lines);
@@ -144,6 +159,12 @@ Status earlier_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out, b
   std::vector<PlatformCall> calls;
   YZ_TRY(s.ledger->list_calls(q, calls));
   if (calls.empty()) return Status::ok();
+  // A retry is the same request: at least the same stay.
+  const std::string mdtrt_id = env.data ? env.data.child_value("mdtrt_id") : "";
+  for (const PlatformCall& c : calls)
+    if (c.key != mdtrt_id)
+      return Status::error("YZ-MSGID-REUSED", "报文 ID msgid " + env.msgid + " 已用于就诊 " + c.key +
+                                                  " 的结算，不能用于另一笔交易");
   for (PlatformCall& c : calls)
     if (c.open()) {
       PlatformCall now;

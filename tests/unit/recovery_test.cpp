@@ -125,6 +125,49 @@ std::unique_ptr<MemoryGateway> new_platform() {
   return gw;
 }
 
+// A ledger that loses the next HIS response it is asked to record (the plug-in
+// dying between the journal's answer and the HIS response): forwards the rest.
+class FlakyResponses : public Ledger {
+ public:
+  explicit FlakyResponses(std::unique_ptr<Ledger> inner) : in_(std::move(inner)) {}
+  bool fail_next_response = false;
+  Status find_response(const std::string& m, const std::string& h, std::optional<std::string>& r) override {
+    return in_->find_response(m, h, r);
+  }
+  Status record_response(const std::string& m, const std::string& i, const std::string& h,
+                         const std::string& r) override {
+    if (fail_next_response) {
+      fail_next_response = false;
+      return Status::error("YZ-TEST-CRASH", "simulated crash before the HIS response was recorded");
+    }
+    return in_->record_response(m, i, h, r);
+  }
+  Status put_stay(const StayRecord& s) override { return in_->put_stay(s); }
+  Status get_stay(const std::string& id, std::optional<StayRecord>& o) override { return in_->get_stay(id, o); }
+  Status put_settlement(const SettlementEntry& e) override { return in_->put_settlement(e); }
+  Status get_settlement(const std::string& id, std::optional<SettlementEntry>& o) override {
+    return in_->get_settlement(id, o);
+  }
+  Status find_settlement_by_msgid(const std::string& m, std::optional<SettlementEntry>& o) override {
+    return in_->find_settlement_by_msgid(m, o);
+  }
+  bool journaled() const override { return in_->journaled(); }
+  Status journal_sent(const PlatformCall& c, std::optional<PlatformCall>& e) override { return in_->journal_sent(c, e); }
+  Status journal_update(const PlatformCall& c, const CallEffects& fx, const RecoveryEntry* log) override {
+    return in_->journal_update(c, fx, log);
+  }
+  Status find_call(const std::string& m, std::optional<PlatformCall>& o) override { return in_->find_call(m, o); }
+  Status list_calls(const CallQuery& q, std::vector<PlatformCall>& o) override { return in_->list_calls(q, o); }
+  Status log_recovery(const RecoveryEntry& e) override { return in_->log_recovery(e); }
+  Status list_recovery(std::vector<RecoveryEntry>& o) override { return in_->list_recovery(o); }
+  Status put_accum(const AccumRecord& a, bool& c) override { return in_->put_accum(a, c); }
+  Status get_accum(const std::string& p, int y, std::optional<AccumRecord>& o) override { return in_->get_accum(p, y, o); }
+  Status archive(const std::string& c, ArchiveReport& o) override { return in_->archive(c, o); }
+
+ private:
+  std::unique_ptr<Ledger> in_;
+};
+
 // A cashier station: a service with a SQLite ledger over the shared platform.
 struct Station {
   std::string path;
@@ -132,6 +175,8 @@ struct Station {
   std::unique_ptr<Service> svc;
   SharedPlatform* gw = nullptr;  // owned by svc
   Ledger* ledger = nullptr;      // owned by svc
+  FlakyResponses* flaky = nullptr;  // the same, seen as the wrapper
+  Ledger* sqlite = nullptr;         // the SQLite ledger inside it
   int seq = 0;
   std::string prefix;
 
@@ -151,7 +196,11 @@ struct Station {
     SqliteLedgerOptions o;
     o.clock = [] { return std::string("2023-10-20 10:00:00"); };
     if (st = make_sqlite_ledger(path, o, l); !st) return st;
-    ledger = l.get();
+    sqlite = l.get();
+    auto f = std::make_unique<FlakyResponses>(std::move(l));
+    flaky = f.get();
+    ledger = f.get();
+    l = std::move(f);
     auto g = std::make_unique<SharedPlatform>(platform);
     gw = g.get();
     return Service::open_with(cfg, std::move(g), std::move(l), [] { return std::string("2023-10-20 10:00:00"); },
@@ -162,6 +211,7 @@ struct Station {
     svc.reset();
     gw = nullptr;
     ledger = nullptr;
+    flaky = nullptr;
   }
   std::string msgid() {
     char buf[16];
@@ -454,7 +504,7 @@ TEST(Recovery, FullDiskStopsSettlementBeforeAnythingIsSent) {
   pugi::xml_document d;
   const std::string data = Harness::settle_data(kPsn, mdtrt, "50000.00");
   ASSERT_EQ(a.call(Harness::request("2303", a.msgid(), data), d), 0);  // records the accumulators
-  ASSERT_TRUE(sqlite_ledger_limit_pages(*a.ledger, 0).is_ok());
+  ASSERT_TRUE(sqlite_ledger_limit_pages(*a.sqlite, 0).is_ok());
   const std::string m = a.msgid();
   EXPECT_EQ(a.call(Harness::request("2304", m, data), d), -2);
   EXPECT_EQ(err_code(d), "YZ-LEDGER-IO");
@@ -462,7 +512,7 @@ TEST(Recovery, FullDiskStopsSettlementBeforeAnythingIsSent) {
   EXPECT_EQ(platform->calls("2304"), 0);
   EXPECT_EQ(platform_settlements(*platform), 0u);
   // Space freed: the same msgid settles.
-  ASSERT_TRUE(sqlite_ledger_limit_pages(*a.ledger, 10000).is_ok());
+  ASSERT_TRUE(sqlite_ledger_limit_pages(*a.sqlite, 10000).is_ok());
   ASSERT_EQ(a.call(Harness::request("2304", m, data), d), 0) << d.child("response").child_value("err_msg");
   EXPECT_EQ(platform->calls("2304"), 1);
 }
@@ -585,6 +635,80 @@ TEST(Recovery, HisRetryOfAReversalAfterACrashAnswersTheSame) {
   std::optional<SettlementEntry> e;
   ASSERT_TRUE(a.ledger->get_settlement(setl_id, e).is_ok());
   EXPECT_TRUE(e->reversed);
+}
+
+// The plug-in dies after the journal recorded the platform's answer (and its
+// effects) but before the HIS response was recorded: a retry of each
+// transaction with the same msgid answers as the first run would have,
+// sends nothing again, and trips over none of its own effects.
+TEST(Recovery, RetryAfterTheAnswerWasRecordedButNotTheResponse) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  pugi::xml_document d, again;
+  auto twice = [&](const std::string& req, const char* infno) {
+    a.flaky->fail_next_response = true;
+    EXPECT_EQ(a.call(req, d), -1) << infno;  // executed, not recorded: the HIS must not take it as final
+    const int sent = platform->calls(infno);
+    EXPECT_EQ(a.call(req, again), 0) << infno << ": " << again.child("response").child_value("err_msg");
+    EXPECT_EQ(platform->calls(infno), sent) << infno << " sent again";
+  };
+  const std::string adm = Harness::request(
+      "2401", a.msgid(),
+      "<psn_no>P620702-DB12-01</psn_no><med_type>21</med_type><begntime>2023-10-01</begntime><mdtrt_id>ZY-R1</mdtrt_id>");
+  twice(adm, "2401");
+  EXPECT_STREQ(again.child("response").child("output").child("result").child_value("mdtrt_id"), "ZY-R1");
+  const std::string two = "<feedetail><feedetl_sn>2</feedetl_sn><med_list_codg>X2</med_list_codg><chrgitm_lv>01</chrgitm_lv>"
+                          "<det_item_fee_sumamt>100.00</det_item_fee_sumamt></feedetail>";
+  twice(Harness::request("2301", a.msgid(), std::string("<mdtrt_id>ZY-R1</mdtrt_id>") + kLine50000 + two), "2301");
+  twice(Harness::request("2302", a.msgid(), "<mdtrt_id>ZY-R1</mdtrt_id><feedetl_sn>2</feedetl_sn>"), "2302");
+  EXPECT_STREQ(again.child("response").child("output").child("result").child_value("cancelled"), "1");
+  EXPECT_STREQ(again.child("response").child("output").child("result").child_value("remaining"), "1");
+  twice(Station::settle_req(a.msgid(), "ZY-R1"), "2304");
+  EXPECT_STREQ(setlinfo(again).child_value("maf_pay"), "4738.50");
+  const std::string setl_id = setlinfo(again).child_value("setl_id");
+  std::optional<StayRecord> st;
+  ASSERT_TRUE(a.ledger->get_stay("ZY-R1", st).is_ok());
+  EXPECT_EQ(st->setl_id, setl_id);
+  EXPECT_EQ(st->lines.size(), 1u);
+  twice(Harness::request("2305", a.msgid(), "<setl_id>" + setl_id + "</setl_id>"), "2305");
+  EXPECT_STREQ(setlinfo(again).child_value("psn_part_amt"), "-526.50");
+  EXPECT_EQ(platform_settlements(*platform), 0u);
+}
+
+TEST(Recovery, InlineLinesOfAFailedSettlementAreNotUploadedTwice) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  // The lines come with the 2304; the 2304 itself cannot reach the platform.
+  platform->inject("2304", Fault::Failed);
+  const std::string req = Harness::request("2304", a.msgid(), Harness::settle_data(kPsn, mdtrt, "50000.00") + kLine50000);
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(req, d), -2);
+  EXPECT_EQ(err_code(d), "YZ-PLATFORM-UNAVAILABLE");
+  EXPECT_EQ(platform->calls("2301"), 1);
+  // The same request again: the lines are there already; the settlement goes through.
+  ASSERT_EQ(a.call(req, d), 0) << d.child("response").child_value("err_msg");
+  EXPECT_STREQ(setlinfo(d).child_value("maf_pay"), "4738.50");
+  EXPECT_EQ(platform->calls("2301"), 1);
+}
+
+TEST(Recovery, AMsgidOfAnUnresolvedSettlementCannotSettleAnotherStay) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string x = a.admit(), y = a.admit();
+  a.upload(x);
+  a.upload(y);
+  platform->inject("2304", Fault::UnknownAfter);
+  platform->inject("5203", Fault::Failed);
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(Station::settle_req(m, x), d), -1);
+  EXPECT_EQ(a.call(Station::settle_req(m, y), d), -2);
+  EXPECT_EQ(err_code(d), "YZ-MSGID-REUSED");
+  EXPECT_EQ(platform->calls("2304"), 1);
 }
 
 TEST(Recovery, SqliteLedgerFromTheConfigFile) {
