@@ -30,6 +30,14 @@ bool same_line(const FeeLine& a, const FeeLine& b) {
          a.pric_uplmt_amt == b.pric_uplmt_amt && a.selfpay_prop == b.selfpay_prop;
 }
 
+// Once the platform may have applied a call, no failure may read as "nothing
+// happened" (-2): a local error from here on is an unknown outcome (-1).
+Status still_unknown(const Status& st) {
+  if (st.is_ok() || infcode_of(st) == -1) return st;
+  return Status::error(kErrLedgerUnrecorded, "医保平台已处理或可能已处理该交易，但本地账本未能确认其结果（" + st.code() +
+                                                 ": " + st.message() + "）；请稍后用同一 msgid 重试");
+}
+
 // A 2304 of this stay left sent or unknown (under any msgid, e.g. before a
 // crash) is resolved before the stay is settled again; if the platform
 // cannot tell yet, the stay cannot be settled yet.
@@ -43,7 +51,7 @@ Status settle_open_calls_of_stay(Service::Impl& s, const std::string& mdtrt_id) 
   YZ_TRY(s.ledger->list_calls(q, open));
   for (const PlatformCall& c : open) {
     PlatformCall now;
-    YZ_TRY(resolve_call(s, c.msgid, now));
+    YZ_TRY(still_unknown(resolve_call(s, c.msgid, now)));
     if (now.open())
       return Status::error(kErrUnknown, "就诊 " + mdtrt_id + " 有一笔结算（msgid " + c.msgid +
                                             "）结果未知，医保平台暂时无法确认；确认前不能再次结算，请稍后重试");
@@ -168,12 +176,12 @@ Status earlier_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out, b
   for (PlatformCall& c : calls)
     if (c.open()) {
       PlatformCall now;
-      YZ_TRY(resolve_call(s, c.msgid, now));
+      YZ_TRY(still_unknown(resolve_call(s, c.msgid, now)));
       c = std::move(now);
     }
   answered = true;
   for (const PlatformCall& c : calls)
-    if (c.applied()) return reprint(s, c.msgid, out);
+    if (c.applied()) return still_unknown(reprint(s, c.msgid, out));
   for (const PlatformCall& c : calls)
     if (c.open())
       return Status::error(kErrUnknown, "以报文 ID " + env.msgid + " 提交的结算结果仍未知（医保平台暂时无法确认），请稍后用同一 msgid 重试");
@@ -246,15 +254,16 @@ Status tx_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
     // make sure it never lands (2601 by its msgid). Only a definite answer is
     // final; otherwise the HIS hears "unknown" (-1) and recovery goes on.
     PlatformCall now;
-    YZ_TRY(resolve_call(s, pmsgid, now));
-    if (now.applied()) return reprint(s, pmsgid, out);
-    if (!now.open())
-      return Status::error(kErrUnavailable, "医保平台未应答，结算未生效（已冲正），可用新的 msgid 重新结算");
+    if (resolve_call(s, pmsgid, now)) {  // a ledger failure here leaves it unknown
+      if (now.applied()) return still_unknown(reprint(s, pmsgid, out));
+      if (!now.open())
+        return Status::error(kErrUnavailable, "医保平台未应答，结算未生效（已冲正），可用新的 msgid 重新结算");
+    }
   }
   YZ_TRY(from_gateway(r, "结算"));
   // The journal recorded the settlement with its answer (figures, output,
   // the stay settled, the accumulators): print what it holds.
-  return reprint(s, pmsgid, out);
+  return still_unknown(reprint(s, pmsgid, out));
 }
 
 Status tx_2305(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
@@ -268,7 +277,7 @@ Status tx_2305(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   if (prior && prior->infno == "2305" && prior->key == setl_id) {
     if (prior->open()) {
       PlatformCall now;
-      YZ_TRY(resolve_call(s, env.msgid, now));
+      YZ_TRY(still_unknown(resolve_call(s, env.msgid, now)));
       prior = std::move(now);
     }
     if (prior->applied()) {
@@ -294,13 +303,14 @@ Status tx_2305(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   gateway::GatewayResult r = s.gateway->reverse_settlement(s.meta(en, "2305", env.msgid), setl_id, reverse_id);
   if (r.outcome == gateway::Outcome::Unknown && s.ledger->journaled()) {
     PlatformCall now;
-    YZ_TRY(resolve_call(s, env.msgid, now));
-    if (now.applied()) {
-      write_reversal(out, *e, now.answer);
-      return Status::ok();
+    if (resolve_call(s, env.msgid, now)) {
+      if (now.applied()) {
+        write_reversal(out, *e, now.answer);
+        return Status::ok();
+      }
+      if (!now.open())
+        return Status::error(kErrUnavailable, "医保平台未应答，撤销结算未生效（平台查询确认），可用同一 msgid 重试");
     }
-    if (!now.open())
-      return Status::error(kErrUnavailable, "医保平台未应答，撤销结算未生效（平台查询确认），可用同一 msgid 重试");
   }
   YZ_TRY(from_gateway(r, "撤销结算"));
   // The journal marked the settlement reversed, the stay unsettled and the

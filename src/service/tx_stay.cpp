@@ -199,8 +199,9 @@ Status tx_2302(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   e.insuplc_admdvs = stay.insuplc_admdvs;
   // The journal removes the lines from the stay with the platform's answer.
   YZ_TRY(from_gateway(s.gateway->cancel_fees(s.meta(e, "2302", env.msgid), mdtrt_id, sns), "撤销费用明细"));
-  if (again && !prior->answer.empty()) removed = std::stoul(prior->answer);
-  YZ_TRY(known_stay(s, mdtrt_id, stay));
+  if (again && !prior->answer.empty()) removed = std::strtoul(prior->answer.c_str(), nullptr, 10);
+  if (Status st = known_stay(s, mdtrt_id, stay); !st)  // cancelled at the platform: only the count is unsure
+    return Status::error(kErrLedgerUnrecorded, "费用明细已撤销，但读取本地账本失败: " + st.message());
   pugi::xml_node r = out.append_child("result");
   add_text(r, "mdtrt_id", mdtrt_id);
   add_text(r, "cancelled", std::to_string(removed));

@@ -153,7 +153,12 @@ class FlakyResponses : public Ledger {
   }
   bool journaled() const override { return in_->journaled(); }
   Status journal_sent(const PlatformCall& c, std::optional<PlatformCall>& e) override { return in_->journal_sent(c, e); }
+  int fail_updates = 0;  // the next n journal answers cannot be written (a disk error after sending)
   Status journal_update(const PlatformCall& c, const CallEffects& fx, const RecoveryEntry* log) override {
+    if (fail_updates > 0) {
+      --fail_updates;
+      return Status::error("YZ-LEDGER-IO", "simulated write failure");
+    }
     return in_->journal_update(c, fx, log);
   }
   Status find_call(const std::string& m, std::optional<PlatformCall>& o) override { return in_->find_call(m, o); }
@@ -674,6 +679,28 @@ TEST(Recovery, RetryAfterTheAnswerWasRecordedButNotTheResponse) {
   twice(Harness::request("2305", a.msgid(), "<setl_id>" + setl_id + "</setl_id>"), "2305");
   EXPECT_STREQ(setlinfo(again).child_value("psn_part_amt"), "-526.50");
   EXPECT_EQ(platform_settlements(*platform), 0u);
+}
+
+// The platform applied the 2304 but its answer cannot be written to the
+// ledger (nor can recovery's): the HIS hears -1, never -2; once the ledger
+// writes again, a retry of the same msgid gets the settlement.
+TEST(Recovery, AnswerThatCannotBeRecordedIsUnknownNeverNothingHappened) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  a.flaky->fail_updates = 2;  // the answer, and the inline resolution's record
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -1);
+  EXPECT_EQ(err_code(d), "YZ-LEDGER-UNRECORDED");
+  EXPECT_EQ(a.find(m)->state, CallState::Sent);
+  EXPECT_EQ(platform_settlements(*platform), 1u);
+  ASSERT_EQ(a.call(Station::settle_req(m, mdtrt), d), 0) << d.child("response").child_value("err_msg");
+  EXPECT_STREQ(setlinfo(d).child_value("maf_pay"), "4738.50");
+  EXPECT_EQ(platform->calls("2304"), 1);
+  EXPECT_EQ(a.find(m)->resolution, kResApplied);
 }
 
 TEST(Recovery, InlineLinesOfAFailedSettlementAreNotUploadedTwice) {
