@@ -3,7 +3,11 @@
 
 #include <pugixml.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "codec/response_writer.h"
@@ -114,6 +118,42 @@ std::vector<std::string> split_lines(const std::string& v) {
 
 bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
+// Failpoints for crash tests (YZ_FAILPOINT="point[:infno][@n]": the process
+// kills itself with SIGKILL the n-th time (default 1) it reaches `point` for
+// `infno` (default any)). Points, in the order a call passes them:
+//   before_sent   the request is built; nothing written yet
+//   after_sent    the Sent row is durable; the request has not left
+//   after_send    the platform answered; the answer is not recorded
+//   after_answer  the answer and its effects are durable; the caller (and the HIS) not told
+// Unset (production): one getenv per state-changing platform call.
+struct Failpoint {
+  std::mutex mu;
+  std::string raw, point, infno;
+  int nth = 1, hits = 0;
+};
+
+void probe(const char* point, const std::string& infno) {
+  const char* env = std::getenv("YZ_FAILPOINT");
+  if (env == nullptr || *env == '\0') return;
+  static Failpoint f;
+  std::lock_guard<std::mutex> lock(f.mu);
+  if (f.raw != env) {
+    f.raw = env;
+    std::string v = env;
+    f.nth = 1;
+    f.hits = 0;
+    if (const size_t at = v.find('@'); at != std::string::npos) {
+      f.nth = std::atoi(v.c_str() + at + 1);
+      v.resize(at);
+    }
+    const size_t colon = v.find(':');
+    f.point = v.substr(0, colon);
+    f.infno = colon == std::string::npos ? "" : v.substr(colon + 1);
+  }
+  if (f.point != point || (!f.infno.empty() && f.infno != infno)) return;
+  if (++f.hits == f.nth) ::kill(::getpid(), SIGKILL);
+}
+
 // A ledger failure before sending: the call ends without leaving the machine.
 GatewayResult not_sent(const Status& st) {
   if (st.code() == "YZ-MSGID-REUSED") return GatewayResult::rejected(st.code(), st.message());
@@ -209,8 +249,10 @@ GatewayResult JournaledGateway::journaled(const CallMeta& m, PlatformCall c, Sen
   if (m.msgid.empty()) return send();  // the platform refuses it (envelope): nothing can apply
 
   CallClaims::Guard claim(claims_, c.msgid);
+  probe("before_sent", c.infno);
   std::optional<PlatformCall> ex;
   if (Status st = ledger_.journal_sent(c, ex); !st) return not_sent(st);
+  probe("after_sent", c.infno);
   bool resend = false;
   if (ex) {
     if (ex->applied()) {
@@ -235,6 +277,7 @@ GatewayResult JournaledGateway::journaled(const CallMeta& m, PlatformCall c, Sen
   }
 
   GatewayResult r = send();
+  probe("after_send", c.infno);
   c.outcome = gateway::outcome_code(r.outcome);
   c.err_code = r.err_code;
   c.err_msg = r.err_msg;
@@ -267,6 +310,7 @@ GatewayResult JournaledGateway::journaled(const CallMeta& m, PlatformCall c, Sen
                   "；结果以平台为准，请稍后用同一 msgid 重试或查询"};
     return r;  // known not applied; the Sent row is resolved later
   }
+  probe("after_answer", c.infno);
   return r;
 }
 

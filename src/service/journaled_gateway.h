@@ -23,6 +23,12 @@
 //
 // Which HIS request a call serves is taken from the JournalScope active on
 // the calling thread (the transactions open one per HIS msgid).
+//
+// Crash tests: YZ_FAILPOINT="point[:infno][@n]" makes the process SIGKILL
+// itself the n-th time a call reaches the point: before_sent, after_sent (the
+// row is durable, the request has not left), after_send (the platform
+// answered, the answer is not recorded), after_answer (recorded, the HIS not
+// told). See journaled_gateway.cpp.
 #pragma once
 
 #include <condition_variable>

@@ -13,8 +13,10 @@
 // (50000.00 - 39600.00 - 5135.00) = 90% x 5265.00 = 4738.50; patient 526.50.
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -736,6 +738,56 @@ TEST(Recovery, AMsgidOfAnUnresolvedSettlementCannotSettleAnotherStay) {
   EXPECT_EQ(a.call(Station::settle_req(m, y), d), -2);
   EXPECT_EQ(err_code(d), "YZ-MSGID-REUSED");
   EXPECT_EQ(platform->calls("2304"), 1);
+}
+
+// YZ_FAILPOINT (journaled_gateway.h) kills the process at the named point of
+// a call: a child process settles and dies there; the ledger file it leaves
+// holds the call in the state that point promises.
+TEST(Recovery, FailpointsKillTheProcessWhereTheyPromise) {
+  struct Case {
+    const char* point;
+    bool row;
+    CallState state;
+  } cases[] = {{"before_sent:2304", false, CallState::Sent},
+               {"after_sent:2304", true, CallState::Sent},
+               {"after_send:2304", true, CallState::Sent},
+               {"after_answer:2304", true, CallState::Confirmed}};
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.point);
+    TempDir dir;
+    const std::string path = dir.file("a.db");
+    const std::string m = std::string(kHospital) + "20231020FP0001";
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto platform = new_platform();
+      Station a(path, *platform);
+      const std::string mdtrt = a.admit();
+      a.upload(mdtrt);
+      ::setenv("YZ_FAILPOINT", k.point, 1);
+      pugi::xml_document d;
+      a.call(Station::settle_req(m, mdtrt), d);
+      ::_exit(3);  // not killed
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "exit " << WEXITSTATUS(status);
+    EXPECT_EQ(WTERMSIG(status), SIGKILL);
+    SqliteLedgerOptions ro;
+    ro.read_only = true;
+    std::unique_ptr<Ledger> l;
+    ASSERT_TRUE(make_sqlite_ledger(path, ro, l).is_ok());
+    std::optional<PlatformCall> c;
+    ASSERT_TRUE(l->find_call(m, c).is_ok());
+    EXPECT_EQ(bool(c), k.row);
+    if (c && k.row) {
+      EXPECT_EQ(c->state, k.state);
+      std::optional<SettlementEntry> e;
+      ASSERT_TRUE(l->find_settlement_by_msgid(m, e).is_ok());
+      EXPECT_EQ(bool(e), k.state == CallState::Confirmed);
+    }
+  }
 }
 
 TEST(Recovery, SqliteLedgerFromTheConfigFile) {
