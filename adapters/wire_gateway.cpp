@@ -145,6 +145,13 @@ struct WireGateway::State {
                                 " (平台应答与请求不符，结果未知)" + tag);
         continue;
       }
+      if (decoded.result.outcome == Outcome::Unknown) {
+        // infcode -1: the platform itself does not know; ask again with the same msgid.
+        maybe_applied = true;
+        last_unknown = make(Outcome::Unknown, decoded.result.err_code.empty() ? kHttp : decoded.result.err_code,
+                            "the platform answered infcode -1 (系统异常，结果未知): " + decoded.result.err_msg + tag);
+        continue;
+      }
       resp = std::move(decoded);
       if (!resp.result.ok() && resp.result.err_code.empty()) resp.result.err_code = kRefused;
       return resp.result;

@@ -18,8 +18,8 @@
 //     2305        input/data: setl_id
 //     2601        input/data: omsgid, oinfno
 //     5203        input/data: setl_id, mdtrt_id (at least one)
-// Response (root "response"): infcode (0 ok; -2 refused; -1 for the adapter's
-//   own Failed/Unknown, which the decoder reads as a refusal), err_code,
+// Response (root "response"): infcode (0 ok; -2 refused; -1 system error with
+//   the outcome unknown, which the decoder reads as Outcome::Unknown), err_code,
 //   err_msg (also on success: 2601 says what it did), inf_refmsgid,
 //   refmsg_time, respond_time (empty: no clock here), output:
 //     9001        output/signinoutb/sign_no
@@ -767,7 +767,9 @@ Status read_response(const Node& root, const std::string& infno, PlatformRespons
   YZ_TRY(opt_text(root, p, "err_code", g.err_code));
   YZ_TRY(opt_text(root, p, "err_msg", g.err_msg));
   if (infcode != 0) {
-    g.outcome = gateway::Outcome::Rejected;
+    // -1 is the national "system error, outcome unknown": never read it as a
+    // refusal (nothing applied) — the caller must resolve it (5203 / 2601).
+    g.outcome = infcode == -1 ? gateway::Outcome::Unknown : gateway::Outcome::Rejected;
     return Status::ok();
   }
   g.outcome = gateway::Outcome::Ok;
