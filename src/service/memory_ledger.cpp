@@ -87,6 +87,12 @@ class MemoryLedger : public Ledger {
       return Status::ok();
     }
     if (it == calls_.end()) order_.push_back(c.msgid);
+    auto index = [&](std::map<std::string, std::vector<std::string>>& by, const std::string& k) {
+      std::vector<std::string>& v = by[k];
+      if (std::find(v.begin(), v.end(), c.msgid) == v.end()) v.push_back(c.msgid);
+    };
+    index(by_his_, c.his_msgid);
+    index(by_key_, c.key);
     PlatformCall row = c;
     row.state = CallState::Sent;
     calls_[c.msgid] = std::move(row);
@@ -125,7 +131,17 @@ class MemoryLedger : public Ledger {
   Status list_calls(const CallQuery& q, std::vector<PlatformCall>& out) override {
     std::lock_guard<std::mutex> lock(mu_);
     out.clear();
-    for (const std::string& id : order_) {
+    // The smallest candidate list (each in sending order); every filter is checked below.
+    static const std::vector<std::string> none;
+    const std::vector<std::string>* ids = &order_;
+    if (!q.his_msgid.empty()) {
+      auto b = by_his_.find(q.his_msgid);
+      ids = b == by_his_.end() ? &none : &b->second;
+    } else if (!q.key.empty()) {
+      auto b = by_key_.find(q.key);
+      ids = b == by_key_.end() ? &none : &b->second;
+    }
+    for (const std::string& id : *ids) {
       auto it = calls_.find(id);
       if (it == calls_.end()) continue;
       const PlatformCall& c = it->second;
@@ -249,6 +265,7 @@ class MemoryLedger : public Ledger {
   std::map<std::string, SettlementEntry> settlements_;
   std::map<std::string, PlatformCall> calls_;
   std::vector<std::string> order_;
+  std::map<std::string, std::vector<std::string>> by_his_, by_key_;  // msgids by his_msgid / key
   std::vector<RecoveryEntry> log_;
   std::map<std::pair<std::string, int>, AccumRecord> accums_;
 };

@@ -28,6 +28,17 @@ Status note_unresolved(Service::Impl& s, const PlatformCall& c, const std::strin
   return s.ledger->log_recovery({0, s.clock(), c.msgid, c.infno, action, "unresolved", detail});
 }
 
+// Set when a resolution stopped because the platform could not be reached
+// (an outcome Failed or Unknown): the rest of a pass would wait as long.
+thread_local bool tl_unreachable = false;
+
+std::string describe(const GatewayResult& r);
+
+Status unresolved(Service::Impl& s, const PlatformCall& c, const std::string& action, const GatewayResult& r) {
+  if (r.outcome == Outcome::Failed || r.outcome == Outcome::Unknown) tl_unreachable = true;
+  return note_unresolved(s, c, action, describe(r));
+}
+
 void forget_note(Service::Impl& s, const std::string& msgid) {
   std::lock_guard<std::mutex> lock(s.recovery_note_mu);
   s.recovery_noted.erase(msgid);
@@ -63,7 +74,7 @@ Status undo_by_2601(Service::Impl& s, const Envelope& env, const PlatformCall& c
   const std::string rev = undo_msgid(s.cfg.hospital.fixmedins_code, c.msgid);
   GatewayResult r = with_sign_in(
       s, env, [&] { return s.gateway->reverse_message(s.meta(env, "2601", rev), c.msgid, c.infno); });
-  if (!r.ok()) return note_unresolved(s, c, "2601", describe(r));
+  if (!r.ok()) return unresolved(s, c, "2601", r);
   std::optional<PlatformCall> now;
   if (Status st = s.ledger->find_call(c.msgid, now); !st) return st;
   if (now && now->open()) {
@@ -99,7 +110,7 @@ Status resolve_2304(Service::Impl& s, Envelope& env, const PlatformCall& c) {
   }
   const bool absent = q.ok() || (q.outcome == Outcome::Rejected &&
                                  (q.err_code == "YZ-PLATFORM-NOT-FOUND" || q.err_code == "YZ-PLATFORM-STAY"));
-  if (!absent) return note_unresolved(s, c, "5203", describe(q));
+  if (!absent) return unresolved(s, c, "5203", q);
   // Not there (or the stay's settlement is another one): make sure it never lands.
   return undo_by_2601(s, env, c);
 }
@@ -117,7 +128,7 @@ Status resolve_2305(Service::Impl& s, Envelope& env, const PlatformCall& c) {
     return s.gateway->query_settlement(s.meta(env, "5203", s.internal_msgid()), c.key, "", found);
   });
   const bool absent = q.outcome == Outcome::Rejected && q.err_code == "YZ-PLATFORM-NOT-FOUND";
-  if (!q.ok() && !absent) return note_unresolved(s, c, "5203", describe(q));
+  if (!q.ok() && !absent) return unresolved(s, c, "5203", q);
   const std::string at = s.clock();
   PlatformCall done = c;
   done.state = CallState::Resolved;
@@ -140,7 +151,7 @@ Status resolve_2305(Service::Impl& s, Envelope& env, const PlatformCall& c) {
 Status resend_2601(Service::Impl& s, Envelope& env, const PlatformCall& c) {
   GatewayResult r =
       with_sign_in(s, env, [&] { return s.gateway->reverse_message(s.meta(env, "2601", c.msgid), c.key, c.detail); });
-  if (!r.ok() && r.outcome != Outcome::Rejected) return note_unresolved(s, c, "resend", describe(r));
+  if (!r.ok() && r.outcome != Outcome::Rejected) return unresolved(s, c, "resend", r);
   forget_note(s, c.msgid);
   return s.ledger->log_recovery({0, s.clock(), c.msgid, c.infno, "resend",
                                  r.ok() ? kResApplied : std::string("rejected"), describe(r)});
@@ -148,8 +159,16 @@ Status resend_2601(Service::Impl& s, Envelope& env, const PlatformCall& c) {
 
 }  // namespace
 
-Status resolve_call(Service::Impl& s, const std::string& msgid, PlatformCall& out, bool wait, bool* skipped) {
+Status resolve_call(Service::Impl& s, const std::string& msgid, PlatformCall& out, bool wait, bool* skipped,
+                    bool* unreachable) {
   if (skipped) *skipped = false;
+  tl_unreachable = false;
+  struct Report {
+    bool* to;
+    ~Report() {
+      if (to) *to = tl_unreachable;
+    }
+  } report{unreachable};
   if (wait) {
     s.claims->claim(msgid);
   } else if (!s.claims->try_claim(msgid)) {
@@ -200,10 +219,10 @@ Status recover_open_calls(Service::Impl& s, RecoveryReport& rep) {
   std::stable_partition(open.begin(), open.end(), [](const PlatformCall& c) { return c.infno == "2601"; });
   rep.open = int(open.size());
   Status first_error;
-  for (const PlatformCall& c : open) {
+  for (size_t i = 0; i < open.size(); ++i) {
     PlatformCall now;
-    bool skipped = false;
-    Status st = resolve_call(s, c.msgid, now, false, &skipped);
+    bool skipped = false, unreachable = false;
+    Status st = resolve_call(s, open[i].msgid, now, false, &skipped, &unreachable);
     if (!st) {
       if (first_error) first_error = st;
       ++rep.unresolved;
@@ -212,6 +231,12 @@ Status recover_open_calls(Service::Impl& s, RecoveryReport& rep) {
     if (skipped) ++rep.skipped;
     else if (now.open()) ++rep.unresolved;
     else ++rep.resolved;
+    if (unreachable) {
+      // The platform cannot be reached: the others would each wait as long
+      // (yz_open must not hang N timeouts). The next pass tries again.
+      rep.unresolved += int(open.size() - i - 1);
+      break;
+    }
   }
   return first_error;
 }

@@ -18,6 +18,8 @@
 // - 2601: re-sent with the same msgid (idempotent; undoing is what was asked).
 // The 2601s are resolved first (their answer decides the fate of the calls
 // they undo). A call being sent or resolved by another thread is skipped.
+// When the platform cannot be reached the pass stops at the first such call
+// (the others would each wait a whole timeout).
 // Every step is logged in the ledger's recovery log.
 #pragma once
 
@@ -42,9 +44,10 @@ struct RecoveryReport {
 
 // Resolves one call if it is open. `wait`: wait for a thread sending or
 // resolving it (else it is skipped, *skipped set). `out` is the row afterwards.
-// Errors are the ledger's; a call the platform cannot resolve now stays open.
+// Errors are the ledger's; a call the platform cannot resolve now stays open
+// (*unreachable set when that is because the platform could not be reached).
 Status resolve_call(Service::Impl& s, const std::string& msgid, PlatformCall& out, bool wait = true,
-                    bool* skipped = nullptr);
+                    bool* skipped = nullptr, bool* unreachable = nullptr);
 
 // One pass over every open call. Never two passes at once (a second caller
 // returns at once with an empty report).

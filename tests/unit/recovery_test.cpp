@@ -441,6 +441,33 @@ TEST(Recovery, PlatformUnreachableAtOpen_TheStayIsResolvedBeforeItIsSettledAgain
   EXPECT_FALSE(std::string(setlinfo(d).child_value("setl_id")).empty());
 }
 
+TEST(Recovery, APassStopsAtTheFirstCallThePlatformCannotBeReachedFor) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  std::vector<std::string> ms;
+  for (const char* psn : {"P620702-DB12-01", "P620702-TK-01", "P620702-PLAIN-01"}) {
+    const std::string mdtrt = a.admit(psn);
+    a.upload(mdtrt);
+    platform->inject("2304", Fault::UnknownAfter);
+    platform->inject("5203", Fault::Failed);
+    ms.push_back(a.msgid());
+    pugi::xml_document d;
+    EXPECT_EQ(a.call(Station::settle_req(ms.back(), mdtrt, psn), d), -1);
+  }
+  a.crash();
+  platform->inject("5203", Fault::Failed, 3);
+  const int before = platform->calls("5203");
+  ASSERT_TRUE(a.open().is_ok());
+  EXPECT_EQ(platform->calls("5203") - before, 1);  // not three timeouts in yz_open
+  for (const std::string& m : ms) EXPECT_TRUE(a.find(m)->open()) << m;
+  platform->clear_faults();
+  a.crash();
+  ASSERT_TRUE(a.open().is_ok());
+  for (const std::string& m : ms) EXPECT_EQ(a.find(m)->resolution, kResApplied) << m;
+  EXPECT_EQ(platform_settlements(*platform), 3u);
+}
+
 TEST(Recovery, BackgroundPassResolvesWhileOpenAndStopsAtClose) {
   TempDir dir;
   auto platform = new_platform();
