@@ -5,7 +5,7 @@ set -euo pipefail
 
 # clang and libclang-rt-14-dev (its ASan/UBSan/libFuzzer runtimes): scripts/fuzz.sh.
 packages=(g++ cmake ninja-build pkg-config libpugixml-dev libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
-          libboost1.81-dev libboost-json1.81-dev libssl-dev openssl libsqlite3-dev)
+          libboost1.81-dev libboost-json1.81-dev libssl-dev openssl libsqlite3-dev chromium poppler-utils fonts-wqy-microhei)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

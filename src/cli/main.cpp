@@ -2,6 +2,7 @@
 //
 //   yizhan settle [--policy-dir DIR] [--explain] CASE.xml
 //   yizhan subsidy --region ADMDVS --year Y --category CAT [--tier 1|2] [--premium-file FILE]
+//   yizhan slip --settlement RESPONSE.xml [--hospital-name N] … [-o slip.html]
 //   yizhan ledger --config CONFIG list|recovery|export FILE|info   (src/cli/ledger_cmd.cpp)
 //   yizhan --version | --help
 //
@@ -19,9 +20,12 @@
 
 #include "codec/case_reader.h"
 #include "codec/response_writer.h"
+#include "core/date.h"
 #include "core/money.h"
 #include "engine/engine.h"
 #include "policy/registry.h"
+#include "report/slip.h"
+#include "report/template.h"
 #include "subsidy/premium.h"
 
 #ifndef YZ_DEFAULT_POLICY_DIR
@@ -55,6 +59,11 @@ const char* kUsage =
     "      参保资助试算（GS-SUB-PREMIUM、XZ-SUB-PREMIUM、PS-SUB-PREMIUM）：个人缴费、资助金额、个人还需缴纳。\n"
     "      Premium subsidy: the personal contribution, the subsidy and what the person still pays.\n"
     "      --premium-file FILE  (default: " YZ_DEFAULT_POLICY_DIR "/../premium/premium-subsidy.xml)\n"
+    "  yizhan slip --settlement RESPONSE.xml [--hospital-name N] [--hospital-code C] [--patient-name N]\n"
+    "              [--begndate yyyy-MM-dd] [--enddate yyyy-MM-dd] [--deposit-rule R] [--template FILE] [-o slip.html]\n"
+    "      由结算应答（2304/2303/5203 的 <response>、离线试算的 <results> 或 <output>）生成可打印的结算单 HTML（A4）。\n"
+    "      Renders the printable settlement slip (one A4 page per settlement) from a settlement output.\n"
+    "      --template FILE  (default: " YZ_DEFAULT_POLICY_DIR "/../templates/slip.html); -o - or none: stdout\n"
     "  yizhan ledger --config CONFIG list [--open|--unknown|--resolved] | recovery | export FILE | info\n"
     "      本地账本（平台交易日志、恢复日志）/ the durable ledger (yizhan ledger --help)\n"
     "  yizhan --version\n"
@@ -186,6 +195,68 @@ int subsidy(const std::vector<std::string_view>& args) {
   return kExitOk;
 }
 
+// `yizhan slip`: HTML on stdout or -o FILE; errors on stderr (exit 2 input, 3 template).
+int slip(const std::vector<std::string_view>& args) {
+  std::string settlement, out_path = "-", tpl_path = YZ_DEFAULT_POLICY_DIR "/../templates/slip.html";
+  yz::report::SlipHeader h;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    std::string* into = nullptr;
+    if (a == "--settlement") into = &settlement;
+    else if (a == "--hospital-name") into = &h.hospital_name;
+    else if (a == "--hospital-code") into = &h.hospital_code;
+    else if (a == "--patient-name") into = &h.psn_name;
+    else if (a == "--begndate") into = &h.begndate;
+    else if (a == "--enddate") into = &h.enddate;
+    else if (a == "--deposit-rule") into = &h.deposit_rule;
+    else if (a == "--template") into = &tpl_path;
+    else if (a == "-o" || a == "--output") into = &out_path;
+    else if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return kExitOk;
+    } else {
+      std::fprintf(stderr, "yizhan: unknown slip argument '%.*s'\n%s", int(a.size()), a.data(), kUsage);
+      return kExitUsage;
+    }
+    if (i + 1 >= args.size()) {
+      std::fprintf(stderr, "yizhan: %.*s needs a value\n%s", int(a.size()), a.data(), kUsage);
+      return kExitUsage;
+    }
+    *into = std::string(args[++i]);
+  }
+  if (settlement.empty()) {
+    std::fprintf(stderr, "yizhan: slip needs --settlement RESPONSE.xml\n%s", kUsage);
+    return kExitUsage;
+  }
+  auto fail = [](const yz::Status& st, int code) {
+    std::fprintf(stderr, "yizhan: %s: %s\n", st.code().c_str(), st.message().c_str());
+    return code;
+  };
+  for (const std::string* d : {&h.begndate, &h.enddate})
+    if (!d->empty() && (d->size() != 10 || !yz::parse_date(*d)))
+      return fail(yz::Status::error("YZ-INPUT-DATE", "住院日期应为 yyyy-MM-dd: " + *d), kExitCase);
+  std::string xml;
+  if (yz::Status st = read_file(settlement, xml); !st)
+    return fail(yz::Status::error("YZ-REPORT-INPUT", "无法读取结算输出文件: " + settlement), kExitCase);
+  if (xml.size() > kMaxCaseBytes)
+    return fail(yz::Status::error("YZ-REPORT-INPUT", "结算输出文件超过 16 MiB: " + settlement), kExitCase);
+  std::vector<yz::report::SlipSettlement> setls;
+  if (yz::Status st = yz::report::parse_settlement_output(xml, setls); !st) return fail(st, kExitCase);
+  std::string tpl, html;
+  if (yz::Status st = yz::report::load_template(tpl_path, tpl); !st) return fail(st, kExitPolicy);
+  if (yz::Status st = yz::report::render_slip(tpl, h, setls, html); !st) return fail(st, kExitPolicy);
+  if (out_path == "-") {
+    std::fwrite(html.data(), 1, html.size(), stdout);
+    std::fflush(stdout);
+    return kExitOk;
+  }
+  std::ofstream o(out_path, std::ios::binary | std::ios::trunc);
+  o.write(html.data(), std::streamsize(html.size()));
+  o.close();
+  if (!o) return fail(yz::Status::error("YZ-REPORT-OUTPUT", "无法写入结算单文件: " + out_path), kExitInternal);
+  return kExitOk;
+}
+
 int run(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty()) {
@@ -201,6 +272,7 @@ int run(int argc, char** argv) {
     return kExitOk;
   }
   if (args[0] == "subsidy") return subsidy(args);
+  if (args[0] == "slip") return slip(args);
   if (args[0] == "ledger") return ledger_command(args);
   if (args[0] != "settle") {
     std::fprintf(stderr, "yizhan: unknown command '%.*s'\n%s", int(args[0].size()), args[0].data(), kUsage);
