@@ -273,8 +273,8 @@ RecoveryWorker::~RecoveryWorker() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
+    cv_.notify_all();
   }
-  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -149,6 +149,7 @@ struct Kind {
   const char* name;
   bool durable;
 };
+void PrintTo(const Kind& k, std::ostream* os) { *os << k.name; }
 
 class LedgerContract : public ::testing::TestWithParam<Kind> {
  protected:
