@@ -206,6 +206,7 @@ struct SimServer::Impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   net::strand<net::io_context::executor_type> ctl{net::make_strand(io)};
   std::unique_ptr<tcp::acceptor> acceptor, admin_acceptor;  // used on ctl only
+  net::steady_timer accept_retry{ctl};
   std::vector<std::weak_ptr<HttpsSession>> sessions;         // ctl only
   std::vector<std::weak_ptr<AdminSession>> admin_sessions;   // ctl only
   uint64_t generation = 0;                                   // ctl only: bumped by restart
@@ -574,6 +575,13 @@ void SimServer::Impl::do_accept(uint64_t gen) {
         sessions.push_back(sess);
         sess->run();
       }
+    } else {
+      // Out of descriptors and the like: try again shortly rather than spin.
+      accept_retry.expires_after(100ms);
+      accept_retry.async_wait([this, gen](beast::error_code e) {
+        if (!e && gen == generation && !stopped) do_accept(gen);
+      });
+      return;
     }
     do_accept(gen);
   });
@@ -595,6 +603,7 @@ void SimServer::Impl::do_admin_accept() {
 
 void SimServer::Impl::close_all(bool admin_too, std::function<void()> then) {
   ++generation;
+  accept_retry.cancel();
   beast::error_code ec;
   if (acceptor) acceptor->close(ec);
   acceptor.reset();
