@@ -69,4 +69,9 @@ has diffs "差异共 4 项"
 for cls in 平台无此结算 本地无此结算 金额不符 单边撤销; do has diffs "$cls"; done
 has diffs "S20231122000"
 has diffs "S20231122004"
+
+# --- `yizhan slip` on something that is not a settlement output: exit 2, YZ-REPORT-INPUT.
+rc=0
+"$yizhan" slip --settlement "$root/samples/cases/gansu-zhangye-db12.xml" -o "$tmp/bad.html" 2>"$tmp/bad.err" || rc=$?
+{ [ "$rc" -eq 2 ] && grep -q YZ-REPORT-INPUT "$tmp/bad.err"; } || fail "slip of a case file: exit $rc, $(cat "$tmp/bad.err")"
 echo "check_slip: ok"
