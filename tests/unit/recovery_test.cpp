@@ -646,6 +646,44 @@ TEST(Recovery, TwoStationsSamePerson_StaleAccumulatorsAreRefreshedAndRecomputedO
   EXPECT_EQ(platform->accum(kPsn, 2023), after_b);
 }
 
+// Other stations settle the person before each of A's two attempts: A
+// refreshes once, is refused again and reports it (-2); the HIS retries the
+// same msgid, which runs again under a new platform msgid and settles.
+TEST(Recovery, StillStaleAfterOneRefresh_IsReportedAndARetrySettles) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform, "A");
+  Station b(dir.file("b.db"), *platform, "B");
+  const std::string x = a.admit();
+  a.upload(x);
+  std::vector<std::string> others;
+  for (int i = 0; i < 2; ++i) {
+    others.push_back(b.admit());
+    b.upload(others.back());
+  }
+  size_t next = 0;
+  a.gw->before = [&](const std::string& infno) {
+    if (infno != "2304" || next >= others.size()) return;
+    pugi::xml_document db;
+    ASSERT_EQ(b.call(Station::settle_req(b.msgid(), others[next++]), db), 0);
+  };
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(Station::settle_req(m, x), d), -2);
+  EXPECT_EQ(err_code(d), "YZ-PLATFORM-ACCUM");
+  EXPECT_EQ(platform->calls("2304"), 4);  // A, B, A refreshed, B
+  ASSERT_EQ(a.call(Station::settle_req(m, x), d), 0) << d.child("response").child_value("err_msg");
+  // The third stay of the year: F(31200.00) - F(20800.00) = 65% x 10400.00 = 6760.00.
+  EXPECT_STREQ(setlinfo(d).child_value("hifmi_pay"), "6760.00");
+  EXPECT_EQ(platform_settlements(*platform), 3u);
+  CallQuery q;
+  q.his_msgid = m;
+  std::vector<PlatformCall> calls;
+  ASSERT_TRUE(a.ledger->list_calls(q, calls).is_ok());
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[2].state, CallState::Confirmed);
+}
+
 TEST(Recovery, HisRetryOfAReversalAfterACrashAnswersTheSame) {
   TempDir dir;
   auto platform = new_platform();
