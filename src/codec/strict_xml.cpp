@@ -2,7 +2,12 @@
 // ratios and quantities are parsed straight to integers.
 #include "codec/strict_xml.h"
 
+#include <cstring>
 #include <map>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace yz::codec {
 
@@ -37,6 +42,45 @@ bool allowed_code_point(uint32_t cp) {
   return cp <= 0x10FFFF;
 }
 
+// Offset of the first byte at or after `i` that is not printable ASCII
+// (0x20..0x7F), or s.size(). Sixteen bytes at a time where SSE2 is there.
+size_t skip_printable_ascii(std::string_view s, size_t i) {
+  const size_t n = s.size();
+#if defined(__SSE2__)
+  const __m128i lim = _mm_set1_epi8(0x20);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too.
+    const int m = _mm_movemask_epi8(_mm_cmplt_epi8(v, lim));
+    if (m != 0) return i + size_t(__builtin_ctz(unsigned(m)));
+  }
+#endif
+  for (; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x80) return i;
+  }
+  return n;
+}
+
+// Offset of the first '!', '?' or '#' at or after `i` (the second byte of
+// "<!", "<?" and "&#", the only places the pre-scan looks closer), or s.size().
+size_t next_mark(std::string_view s, size_t i) {
+  const size_t n = s.size();
+#if defined(__SSE2__)
+  const __m128i bang = _mm_set1_epi8('!'), quest = _mm_set1_epi8('?'), hash = _mm_set1_epi8('#');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const __m128i hit =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, bang), _mm_cmpeq_epi8(v, quest)), _mm_cmpeq_epi8(v, hash));
+    const int m = _mm_movemask_epi8(hit);
+    if (m != 0) return i + size_t(__builtin_ctz(unsigned(m)));
+  }
+#endif
+  for (; i < n; ++i)
+    if (s[i] == '!' || s[i] == '?' || s[i] == '#') return i;
+  return n;
+}
+
 // Offset of the first byte that is not valid UTF-8 or not an XML character
 // (npos if none); `bad_char` tells a forbidden (or overlong) character from a
 // broken byte sequence.
@@ -46,7 +90,7 @@ size_t scan_utf8(std::string_view s, bool& bad_char) {
   while (i < s.size()) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c < 0x80) {  // printable ASCII: the common case
-      ++i;
+      i = skip_printable_ascii(s, i + 1);
       continue;
     }
     uint32_t cp;
@@ -114,32 +158,40 @@ Status check_char_ref(std::string_view s, size_t i) {
 
 Status prescan(std::string_view s) {
   YZ_TRY(check_utf8(s));
-  // One pass over the bytes; only "<!", "<?" and "&#" need a closer look.
+  // Only "<!", "<?" and "&#" need a closer look: find their second byte (rare
+  // in a request) and look back one. `from` is where scanning resumes after a
+  // comment, CDATA section or processing instruction, whose insides are not
+  // looked at.
   const size_t n = s.size();
-  for (size_t i = 0; i < n; ++i) {
-    const char c = s[i];
-    if (c == '&') {
-      if (i + 1 < n && s[i + 1] == '#') YZ_TRY(check_char_ref(s, i));
+  size_t from = 0;
+  for (size_t j = next_mark(s, 1); j < n; j = next_mark(s, j + 1)) {
+    const size_t i = j - 1;
+    if (i < from) continue;
+    const char c = s[i], d = s[j];
+    if (d == '#') {
+      if (c == '&') YZ_TRY(check_char_ref(s, i));
       continue;
     }
-    if (c != '<' || i + 1 >= n) continue;
-    const char d = s[i + 1];
+    if (c != '<') continue;
     if (d == '!') {
       if (starts(s, i, "<!--")) {
         const size_t e = s.find("-->", i + 4);
         if (e == std::string_view::npos) return Status::ok();  // pugixml reports it
-        i = e + 2;
+        from = e + 3;
+        j = e + 2;
       } else if (starts(s, i, "<![CDATA[")) {
         const size_t e = s.find("]]>", i + 9);
         if (e == std::string_view::npos) return Status::ok();
-        i = e + 2;
+        from = e + 3;
+        j = e + 2;
       } else if (starts(s, i, "<!DOCTYPE") || starts(s, i, "<!doctype")) {
         return fail(kXml, "XML 不允许含有 DOCTYPE 声明（第 " + std::to_string(line_of(s, i)) + " 行）");
       }
-    } else if (d == '?') {
+    } else {  // '?'
       const size_t e = s.find("?>", i + 2);
       if (e == std::string_view::npos) return Status::ok();
-      i = e + 1;
+      from = e + 2;
+      j = e + 1;
     }
   }
   return Status::ok();
@@ -159,12 +211,16 @@ struct LimitWalker : pugi::xml_tree_walker {
   int max_depth;
   Status st;
   bool for_each(pugi::xml_node& n) override {
-    if (n.type() == pugi::node_doctype) {
+    // Called for every node: depth() and type() are calls into pugixml, so
+    // each is asked once, and the type only where it matters.
+    const int d = depth();  // 0 for the document's children: <case> is element depth 1
+    // pugixml keeps a DOCTYPE only as a child of the document (deeper it is a
+    // parse error), so only depth 0 needs the node's type for this check.
+    if (d == 0 && n.type() == pugi::node_doctype) {
       st = fail(kXml, "XML 不允许含有 DOCTYPE 声明");
       return false;
     }
-    // depth() is 0 for the document's children: <case> is element depth 1.
-    if (n.type() == pugi::node_element && depth() + 1 > max_depth) {
+    if (d + 1 > max_depth && n.type() == pugi::node_element) {
       std::string p = element_path(n);
       st = fail(kLimit, "元素嵌套深度超过 " + std::to_string(max_depth) + " 层: " + quote(p));
       return false;
@@ -175,22 +231,108 @@ struct LimitWalker : pugi::xml_tree_walker {
 
 // ---- Element access ---------------------------------------------------------
 
-// The text of a leaf element (text and CDATA, trimmed). An element that holds
-// elements is not a value.
-Status leaf_text(pugi::xml_node el, const std::string& path, std::string& out) {
-  if (pugi::xml_node c = leaf_value(el, out))
-    return fail(kXml, path + " 应为文本值，不能包含子元素 <" + c.name() + ">");
+std::string field_path(const LazyPath& parent, const char* name) { return join(parent.str(), name); }
+
+// A null node to copy from: pugixml's constructors are out of line (a call
+// each), copies of a handle are not.
+const pugi::xml_node kNoNode;
+
+// The checks of a field found (or not) by the readers below, in their order:
+// twice, an element inside, then (for req) absent or empty.
+Status field(pugi::xml_node el, bool found, bool dup, const LazyPath& parent, const char* name,
+             std::string& scratch, std::string_view& out) {
+  out = {};
+  if (dup) return fail(kDup, field_path(parent, name) + " 重复出现（只能有一个）");
+  if (!found) return Status::ok();
+  if (const char* inner = leaf_view(el, scratch, out))
+    return fail(kXml, field_path(parent, name) + " 应为文本值，不能包含子元素 <" + inner + ">");
   return Status::ok();
 }
 
-// The one child called `name` (null if absent); twice is an error.
-Status single(pugi::xml_node parent, const char* name, const std::string& path, pugi::xml_node& out) {
-  out = parent.child(name);
-  if (out && out.next_sibling(name)) return fail(kDup, path + " 重复出现（只能有一个）");
-  return Status::ok();
+// The one child called `name` of `parent` (null if absent) and whether another follows.
+pugi::xml_node single(pugi::xml_node parent, const char* name, bool& found, bool& dup) {
+  pugi::xml_node el = parent.child(name);
+  found = bool(el);
+  dup = found && el.next_sibling(name);
+  return el;
 }
 
 }  // namespace
+
+std::string LazyPath::str() const {
+  if (name.empty()) return std::string(base);
+  std::string n(name);
+  if (index != 0) {
+    n += '[';
+    n += std::to_string(index);
+    n += ']';
+  }
+  std::string p;
+  if (!base.empty()) {
+    p.reserve(base.size() + 1 + n.size());
+    p.append(base);
+    p += '/';
+  }
+  p += n;
+  return p;
+}
+
+void index_children(pugi::xml_node parent, const char* const* names, size_t count, pugi::xml_node* first,
+                    bool* found, bool* dup) {
+  for (size_t i = 0; i < count; ++i) {
+    first[i] = kNoNode;
+    found[i] = dup[i] = false;
+  }
+  // As child(name): any node whose name matches (with the parse flags used,
+  // only elements have names).
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
+    const char* cn = c.name();
+    if (*cn == 0) continue;
+    for (size_t i = 0; i < count; ++i) {
+      if (cn[0] != names[i][0] || std::strcmp(cn, names[i]) != 0) continue;
+      if (found[i]) {
+        dup[i] = true;
+      } else {
+        first[i] = c;
+        found[i] = true;
+      }
+      break;
+    }
+  }
+}
+
+const char* leaf_view(pugi::xml_node el, std::string& scratch, std::string_view& out) {
+  out = {};
+  pugi::xml_node c = el.first_child();
+  const pugi::xml_node_type t = c.type();  // node_null if there is none
+  if ((t == pugi::node_pcdata || t == pugi::node_cdata) && !c.next_sibling()) {  // the usual: one piece of text
+    out = trim(c.value());
+    return nullptr;
+  }
+  scratch.clear();
+  for (; c; c = c.next_sibling()) {
+    const pugi::xml_node_type ct = c.type();
+    if (ct == pugi::node_element) return c.name();
+    if (ct == pugi::node_pcdata || ct == pugi::node_cdata) scratch += c.value();
+  }
+  out = trim(scratch);
+  return nullptr;
+}
+
+Status req_field(pugi::xml_node el, bool found, bool dup, const LazyPath& parent, const char* name,
+                 std::string& scratch, std::string_view& out) {
+  YZ_TRY(field(el, found, dup, parent, name, scratch, out));
+  if (!found) return fail(kMissing, field_path(parent, name) + " 缺失（必填）");
+  if (out.empty()) return fail(kMissing, field_path(parent, name) + " 为空（必填）");
+  return Status::ok();
+}
+
+Status opt_field(pugi::xml_node el, bool found, bool dup, const LazyPath& parent, const char* name,
+                 std::string& scratch, std::string_view& out, bool& present) {
+  YZ_TRY(field(el, found, dup, parent, name, scratch, out));
+  present = !out.empty();
+  return Status::ok();
+}
 
 std::string_view trim(std::string_view v) {
   auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
@@ -264,11 +406,12 @@ std::string indexed(const std::string& parent, std::string_view name, size_t i1)
 Status req_text(pugi::xml_node parent, const char* name, const std::string& ppath, std::string& out,
                 std::string& path) {
   path = join(ppath, name);
-  pugi::xml_node el;
-  YZ_TRY(single(parent, name, path, el));
-  if (!el) return fail(kMissing, path + " 缺失（必填）");
-  YZ_TRY(leaf_text(el, path, out));
-  if (out.empty()) return fail(kMissing, path + " 为空（必填）");
+  bool found, dup;
+  pugi::xml_node el = single(parent, name, found, dup);
+  std::string scratch;
+  std::string_view v;
+  YZ_TRY(req_field(el, found, dup, LazyPath{ppath}, name, scratch, v));
+  out.assign(v);
   return Status::ok();
 }
 
@@ -277,19 +420,20 @@ Status opt_text(pugi::xml_node parent, const char* name, const std::string& ppat
                 std::optional<std::string>& out, std::string& path) {
   path = join(ppath, name);
   out.reset();
-  pugi::xml_node el;
-  YZ_TRY(single(parent, name, path, el));
-  if (!el) return Status::ok();
-  std::string v;
-  YZ_TRY(leaf_text(el, path, v));
-  if (!v.empty()) out = std::move(v);
+  bool found, dup, present;
+  pugi::xml_node el = single(parent, name, found, dup);
+  std::string scratch;
+  std::string_view v;
+  YZ_TRY(opt_field(el, found, dup, LazyPath{ppath}, name, scratch, v, present));
+  if (present) out.emplace(v);
   return Status::ok();
 }
 
 Status req_node(pugi::xml_node parent, const char* name, const std::string& ppath, pugi::xml_node& out) {
-  const std::string path = join(ppath, name);
-  YZ_TRY(single(parent, name, path, out));
-  if (!out) return fail(kMissing, path + " 缺失（必填）");
+  bool found, dup;
+  out = single(parent, name, found, dup);
+  if (dup) return fail(kDup, join(ppath, name) + " 重复出现（只能有一个）");
+  if (!found) return fail(kMissing, join(ppath, name) + " 缺失（必填）");
   return Status::ok();
 }
 
@@ -314,6 +458,40 @@ Status bad_code(const std::string& path, std::string_view v, const char* expect)
   return fail(kCode, path + " 代码无效: " + quote(v) + "（应为 " + expect + "）");
 }
 
+namespace {
+
+// The text of the one child `name`, for the readers below (no path unless a
+// message needs it). req: present and non-empty; opt: `present` false if
+// absent or empty.
+Status req_view(pugi::xml_node parent, const char* name, const LazyPath& pp, std::string& scratch,
+                std::string_view& out) {
+  bool found, dup;
+  pugi::xml_node el = single(parent, name, found, dup);
+  return req_field(el, found, dup, pp, name, scratch, out);
+}
+Status opt_view(pugi::xml_node parent, const char* name, const LazyPath& pp, std::string& scratch,
+                std::string_view& out, bool& present) {
+  bool found, dup;
+  pugi::xml_node el = single(parent, name, found, dup);
+  return opt_field(el, found, dup, pp, name, scratch, out, present);
+}
+
+Status amount_of(std::string_view v, const LazyPath& pp, const char* name, Fen& out) {
+  auto f = parse_amount(v);
+  if (!f) return fail(kAmount, field_path(pp, name) + " 金额格式错误: " + quote(v));
+  out = *f;
+  return Status::ok();
+}
+
+Status date_of(std::string_view v, const LazyPath& pp, const char* name, Date& out) {
+  auto d = parse_date(v);
+  if (!d) return fail(kDate, field_path(pp, name) + " 日期格式错误: " + quote(v) + "（应为 yyyy-MM-dd）");
+  out = *d;
+  return Status::ok();
+}
+
+}  // namespace
+
 Status req_admdvs(pugi::xml_node parent, const char* name, const std::string& ppath, std::string& out) {
   std::string path;
   YZ_TRY(req_text(parent, name, ppath, out, path));
@@ -322,56 +500,60 @@ Status req_admdvs(pugi::xml_node parent, const char* name, const std::string& pp
 }
 
 Status req_amount(pugi::xml_node parent, const char* name, const std::string& ppath, Fen& out) {
-  std::string v, path;
-  YZ_TRY(req_text(parent, name, ppath, v, path));
-  auto f = parse_amount(v);
-  if (!f) return fail(kAmount, path + " 金额格式错误: " + quote(v));
-  out = *f;
-  return Status::ok();
+  const LazyPath pp{ppath};
+  std::string scratch;
+  std::string_view v;
+  YZ_TRY(req_view(parent, name, pp, scratch, v));
+  return amount_of(v, pp, name, out);
 }
 
 Status opt_amount(pugi::xml_node parent, const char* name, const std::string& ppath, std::optional<Fen>& out) {
-  std::optional<std::string> v;
-  std::string path;
-  YZ_TRY(opt_text(parent, name, ppath, v, path));
+  const LazyPath pp{ppath};
+  std::string scratch;
+  std::string_view v;
+  bool present;
+  YZ_TRY(opt_view(parent, name, pp, scratch, v, present));
   out.reset();
-  if (!v) return Status::ok();
-  auto f = parse_amount(*v);
-  if (!f) return fail(kAmount, path + " 金额格式错误: " + quote(*v));
-  out = *f;
+  if (!present) return Status::ok();
+  Fen f;
+  YZ_TRY(amount_of(v, pp, name, f));
+  out = f;
   return Status::ok();
 }
 
 Status req_date(pugi::xml_node parent, const char* name, const std::string& ppath, Date& out) {
-  std::string v, path;
-  YZ_TRY(req_text(parent, name, ppath, v, path));
-  auto d = parse_date(v);
-  if (!d) return fail(kDate, path + " 日期格式错误: " + quote(v) + "（应为 yyyy-MM-dd）");
-  out = *d;
-  return Status::ok();
+  const LazyPath pp{ppath};
+  std::string scratch;
+  std::string_view v;
+  YZ_TRY(req_view(parent, name, pp, scratch, v));
+  return date_of(v, pp, name, out);
 }
 
 Status opt_date(pugi::xml_node parent, const char* name, const std::string& ppath, std::optional<Date>& out) {
-  std::optional<std::string> v;
-  std::string path;
-  YZ_TRY(opt_text(parent, name, ppath, v, path));
+  const LazyPath pp{ppath};
+  std::string scratch;
+  std::string_view v;
+  bool present;
+  YZ_TRY(opt_view(parent, name, pp, scratch, v, present));
   out.reset();
-  if (!v) return Status::ok();
-  auto d = parse_date(*v);
-  if (!d) return fail(kDate, path + " 日期格式错误: " + quote(*v) + "（应为 yyyy-MM-dd）");
-  out = *d;
+  if (!present) return Status::ok();
+  Date d;
+  YZ_TRY(date_of(v, pp, name, d));
+  out = d;
   return Status::ok();
 }
 
 // 0/1 flag; absent or empty = default.
 Status opt_flag(pugi::xml_node parent, const char* name, const std::string& ppath, bool& out) {
-  std::optional<std::string> v;
-  std::string path;
-  YZ_TRY(opt_text(parent, name, ppath, v, path));
-  if (!v) return Status::ok();
-  if (*v == "0") out = false;
-  else if (*v == "1") out = true;
-  else return bad_code(path, *v, "0 或 1");
+  const LazyPath pp{ppath};
+  std::string scratch;
+  std::string_view v;
+  bool present;
+  YZ_TRY(opt_view(parent, name, pp, scratch, v, present));
+  if (!present) return Status::ok();
+  if (v == "0") out = false;
+  else if (v == "1") out = true;
+  else return bad_code(field_path(pp, name), v, "0 或 1");
   return Status::ok();
 }
 
@@ -403,40 +585,118 @@ std::optional<int64_t> parse_cnt_e4(std::string_view s) {
   return whole * 10000 + frac;  // <= 9999999999 * 10000 + 9999: no overflow
 }
 
-Status read_fee_line(pugi::xml_node n, const std::string& lp, FeeLine& l) {
-  std::string path, v;
-  YZ_TRY(req_text(n, "feedetl_sn", lp, l.feedetl_sn, path));
-  if (l.feedetl_sn.size() > 64) return bad_code(path, l.feedetl_sn, "费用明细流水号，至多 64 个字符");
-  YZ_TRY(req_text(n, "med_list_codg", lp, l.med_list_codg, path));
-  if (l.med_list_codg.size() > 64) return bad_code(path, l.med_list_codg, "医疗目录编码，至多 64 个字符");
-  YZ_TRY(req_text(n, "chrgitm_lv", lp, v, path));
+namespace {
+
+enum FeeField { kSn, kCodg, kLv, kSum, kCnt, kPric, kUplmt, kProp, kFeeFields };
+constexpr const char* kFeeNames[kFeeFields] = {"feedetl_sn", "med_list_codg",  "chrgitm_lv",  "det_item_fee_sumamt",
+                                               "cnt",        "pric",           "pric_uplmt_amt", "selfpay_prop"};
+
+}  // namespace
+
+Status read_fee_line(pugi::xml_node n, const std::string& lp, FeeLine& l) { return read_fee_line(n, LazyPath{lp}, l); }
+
+namespace {
+
+// The messages of read_fee_line, out of its way (built only on failure).
+[[gnu::cold, gnu::noinline]] Status field_error(const char* code, const LazyPath& parent, const char* name,
+                                                const char* what, const char* inner = nullptr) {
+  std::string m = field_path(parent, name);
+  m += what;
+  if (inner != nullptr) {
+    m += inner;
+    m += '>';
+  }
+  return fail(code, std::move(m));
+}
+[[gnu::cold, gnu::noinline]] Status value_error(const char* code, const LazyPath& parent, const char* name,
+                                                const char* what, std::string_view v, const char* tail) {
+  return fail(code, field_path(parent, name) + what + quote(v) + tail);
+}
+[[gnu::cold, gnu::noinline]] Status code_error(const LazyPath& parent, const char* name, std::string_view v,
+                                               const char* expect) {
+  return bad_code(field_path(parent, name), v, expect);
+}
+
+// req_field / opt_field without a Status per field: false with `err` set.
+// `v` is empty when the field is absent or empty.
+inline bool take_field(pugi::xml_node el, bool found, bool dup, bool required, const LazyPath& parent,
+                       const char* name, std::string& scratch, std::string_view& v, Status& err) {
+  v = {};
+  if (dup) {
+    err = field_error(kDup, parent, name, " 重复出现（只能有一个）");
+    return false;
+  }
+  if (found) {
+    if (const char* inner = leaf_view(el, scratch, v)) {
+      err = field_error(kXml, parent, name, " 应为文本值，不能包含子元素 <", inner);
+      return false;
+    }
+  }
+  if (required && !found) {
+    err = field_error(kMissing, parent, name, " 缺失（必填）");
+    return false;
+  }
+  if (required && v.empty()) {
+    err = field_error(kMissing, parent, name, " 为空（必填）");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status read_fee_line(pugi::xml_node n, const LazyPath& lp, FeeLine& l) {
+  pugi::xml_node el[kFeeFields] = {kNoNode, kNoNode, kNoNode, kNoNode, kNoNode, kNoNode, kNoNode, kNoNode};
+  bool found[kFeeFields], dup[kFeeFields];
+  index_children(n, kFeeNames, kFeeFields, el, found, dup);
+  std::string scratch;
+  std::string_view v;
+  Status err;  // set by take() when a field cannot be read
+  auto take = [&](FeeField f, bool required) {
+    return take_field(el[f], found[f], dup[f], required, lp, kFeeNames[f], scratch, v, err);
+  };
+  // Checked in the order (and with the messages) of the field readers above.
+  if (!take(kSn, true)) return err;
+  if (v.size() > 64) return code_error(lp, kFeeNames[kSn], v, "费用明细流水号，至多 64 个字符");
+  l.feedetl_sn.assign(v);
+  if (!take(kCodg, true)) return err;
+  if (v.size() > 64) return code_error(lp, kFeeNames[kCodg], v, "医疗目录编码，至多 64 个字符");
+  l.med_list_codg.assign(v);
+  if (!take(kLv, true)) return err;
   if (v == "01") l.chrgitm_lv = 1;
   else if (v == "02") l.chrgitm_lv = 2;
   else if (v == "03") l.chrgitm_lv = 3;
-  else return bad_code(path, v, "01 甲类、02 乙类或 03 丙类");
-  YZ_TRY(req_amount(n, "det_item_fee_sumamt", lp, l.det_item_fee_sumamt));
-  std::optional<std::string> ov;
-  YZ_TRY(opt_text(n, "cnt", lp, ov, path));
+  else return code_error(lp, kFeeNames[kLv], v, "01 甲类、02 乙类或 03 丙类");
+  if (!take(kSum, true)) return err;
+  if (auto a = parse_amount(v)) l.det_item_fee_sumamt = *a;
+  else return value_error(kAmount, lp, kFeeNames[kSum], " 金额格式错误: ", v, "");
+  if (!take(kCnt, false)) return err;
   l.cnt_e4.reset();
-  if (ov) {
-    l.cnt_e4 = parse_cnt_e4(*ov);
-    if (!l.cnt_e4) return fail(kNumber, path + " 数量格式错误: " + quote(*ov) + "（非负数，至多 4 位小数）");
+  if (!v.empty()) {
+    l.cnt_e4 = parse_cnt_e4(v);
+    if (!l.cnt_e4) return value_error(kNumber, lp, kFeeNames[kCnt], " 数量格式错误: ", v, "（非负数，至多 4 位小数）");
   }
-  YZ_TRY(opt_amount(n, "pric", lp, l.pric));
-  YZ_TRY(opt_amount(n, "pric_uplmt_amt", lp, l.pric_uplmt_amt));
-  YZ_TRY(opt_text(n, "selfpay_prop", lp, ov, path));
+  for (FeeField f : {kPric, kUplmt}) {
+    std::optional<Fen>& out = f == kPric ? l.pric : l.pric_uplmt_amt;
+    if (!take(f, false)) return err;
+    out.reset();
+    if (!v.empty()) {
+      if (auto a = parse_amount(v)) out = *a;
+      else return value_error(kAmount, lp, kFeeNames[f], " 金额格式错误: ", v, "");
+    }
+  }
+  if (!take(kProp, false)) return err;
   l.selfpay_prop = Bp(0);
-  if (ov) {
-    auto r = parse_ratio(*ov);
-    if (!r) return fail(kRatio, path + " 比例格式错误: " + quote(*ov) + "（应为 0 到 1 之间的小数，如 0.1000）");
-    l.selfpay_prop = *r;
+  if (!v.empty()) {
+    if (auto r = parse_ratio(v)) l.selfpay_prop = *r;
+    else return value_error(kRatio, lp, kFeeNames[kProp], " 比例格式错误: ", v, "（应为 0 到 1 之间的小数，如 0.1000）");
   }
   // The over-limit part is (pric - pric_uplmt_amt) x cnt: the limit needs both.
   if (l.pric_uplmt_amt) {
-    if (!l.pric) return fail(kMissing, join(lp, "pric") + " 缺失（有 pric_uplmt_amt 时必填）");
-    if (!l.cnt_e4) return fail(kMissing, join(lp, "cnt") + " 缺失（有 pric_uplmt_amt 时必填）");
+    if (!l.pric) return field_error(kMissing, lp, kFeeNames[kPric], " 缺失（有 pric_uplmt_amt 时必填）");
+    if (!l.cnt_e4) return field_error(kMissing, lp, kFeeNames[kCnt], " 缺失（有 pric_uplmt_amt 时必填）");
   }
-  return Status::ok();
+  return err;
 }
 
 Status parse_strict(std::string_view xml, const XmlLimits& limits, const char* root_name, pugi::xml_document& doc,

@@ -81,4 +81,35 @@ std::optional<int64_t> parse_cnt_e4(std::string_view s);
 // One <feedetail> (HIS-INTERFACE.md §3/§5).
 Status read_fee_line(pugi::xml_node n, const std::string& lp, FeeLine& l);
 
+// ---- Hot paths (the 2303/2304 of a long stay) ---------------------------------
+
+// An element's path, built only when a message needs it: `base`, or
+// base/name (index 0), or base/name[index] ("data/feedetail[3]").
+struct LazyPath {
+  std::string_view base;
+  std::string_view name = {};
+  size_t index = 0;
+  std::string str() const;
+};
+// As read_fee_line above (same checks, codes and messages), reading the
+// element's children in one pass and building no path unless it fails.
+Status read_fee_line(pugi::xml_node n, const LazyPath& lp, FeeLine& l);
+
+// One pass over the children of `parent`: for each of the `count` names, the
+// first child element of that name (null if none), whether there is one, and
+// whether another follows (what the field readers report as YZ-CASE-DUP).
+void index_children(pugi::xml_node parent, const char* const* names, size_t count, pugi::xml_node* first,
+                    bool* found, bool* dup);
+// The trimmed text (text and CDATA) of a leaf element as a view: into the
+// document, or into `scratch` when the text comes in pieces. Returns nullptr,
+// or, if `el` holds an element, that element's name (`out` is then empty).
+const char* leaf_view(pugi::xml_node el, std::string& scratch, std::string_view& out);
+// A field found by index_children, with req_text's / opt_text's checks and
+// messages for the path parent/name. req_field: present and non-empty.
+// opt_field: `present` false if absent or empty.
+Status req_field(pugi::xml_node el, bool found, bool dup, const LazyPath& parent, const char* name,
+                 std::string& scratch, std::string_view& out);
+Status opt_field(pugi::xml_node el, bool found, bool dup, const LazyPath& parent, const char* name,
+                 std::string& scratch, std::string_view& out, bool& present);
+
 }  // namespace yz::codec

@@ -1,6 +1,8 @@
 // 2401 admission (with the deposit decision, *-DEP-*), 2301 fee upload,
 // 2302 fee cancellation.
-#include <set>
+#include <cstdint>
+#include <functional>
+#include <string_view>
 
 #include "codec/response_writer.h"
 #include "engine/engine.h"
@@ -100,20 +102,46 @@ Status tx_2401(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
 }
 
 // Reads every <feedetail> of data (HIS-INTERFACE.md §3), unique feedetl_sn.
+// The first problem in document order is reported: a line that cannot be read
+// (or one over the limit), or a feedetl_sn already seen on an earlier line.
+// Duplicates are looked for once, after reading, among the lines read before
+// the first unreadable one (a hash table of their indexes; no set of strings).
 Status read_fee_lines(const Service::Impl& s, pugi::xml_node data, std::vector<FeeLine>& out) {
-  std::set<std::string> seen;
+  const size_t base = out.size();
   size_t k = 0;
+  Status failed = Status::ok();
   for (pugi::xml_node f : data.children("feedetail")) {
-    if (int(k) >= s.cfg.max_fee_lines)
-      return Status::error(codec::kLimit, "feedetail 超过 " + std::to_string(s.cfg.max_fee_lines) + " 条");
-    FeeLine l;
-    const std::string lp = codec::indexed("data", "feedetail", ++k);
-    YZ_TRY(codec::read_fee_line(f, lp, l));
-    if (!seen.insert(l.feedetl_sn).second)
-      return Status::error(codec::kDup, codec::join(lp, "feedetl_sn") + " 重复: " + codec::quote(l.feedetl_sn));
-    out.push_back(std::move(l));
+    if (int(k) >= s.cfg.max_fee_lines) {
+      failed = Status::error(codec::kLimit, "feedetail 超过 " + std::to_string(s.cfg.max_fee_lines) + " 条");
+      break;
+    }
+    if (k == 0) out.reserve(base + 64);
+    FeeLine& l = out.emplace_back();
+    failed = codec::read_fee_line(f, codec::LazyPath{"data", "feedetail", ++k}, l);
+    if (!failed) {
+      out.pop_back();
+      break;
+    }
   }
-  return Status::ok();
+  // The first line (in document order) whose feedetl_sn an earlier line has:
+  // the lines go into an open-addressing table of their indexes in order.
+  const size_t n = out.size() - base;
+  if (n > 1) {
+    size_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    std::vector<uint32_t> slot(cap, UINT32_MAX);
+    auto sn = [&](size_t i) -> const std::string& { return out[base + i].feedetl_sn; };
+    for (size_t i = 0; i < n; ++i) {
+      size_t h = std::hash<std::string_view>{}(sn(i)) & (cap - 1);
+      for (; slot[h] != UINT32_MAX; h = (h + 1) & (cap - 1)) {
+        if (sn(slot[h]) == sn(i))
+          return Status::error(codec::kDup, codec::LazyPath{"data", "feedetail", i + 1}.str() + "/feedetl_sn 重复: " +
+                                                codec::quote(sn(i)));
+      }
+      slot[h] = uint32_t(i);
+    }
+  }
+  return failed;
 }
 
 // Uploads lines for a stay (2301, and 2304 with inline lines): platform first,
