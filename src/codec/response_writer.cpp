@@ -1,12 +1,23 @@
 // The 2303/2304 response (HIS-INTERFACE.md §2–3), built with pugixml so that
 // every value is escaped, serialised as indented UTF-8. Amounts are always two
-// decimals ("125790.00"), ratios four places ("0.7000").
+// decimals ("125790.00"), ratios four places ("0.7000"). The settlement output
+// of a plug-in response (ResponseBuilder) is written straight as the text
+// pugixml would write for it (TextOut below): the hot part of a 2303.
 #include "codec/response_writer.h"
+
+#include "codec/amount_text.h"
 
 #include <pugixml.hpp>
 
+#include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace yz::codec {
 
@@ -22,6 +33,7 @@ constexpr unsigned kFormat = pugi::format_indent | pugi::format_skip_control_cha
 
 std::string serialise(const pugi::xml_document& doc, bool declaration) {
   StringWriter w;
+  w.out.reserve(16 << 10);  // a 2303 of a long stay is ~10 KB: grown at most once or twice
   if (declaration) w.out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   doc.save(w, "  ", kFormat | pugi::format_no_declaration, pugi::encoding_utf8);
   return std::move(w.out);
@@ -29,15 +41,10 @@ std::string serialise(const pugi::xml_document& doc, bool declaration) {
 
 pugi::xml_node add(pugi::xml_node parent, const char* name, std::string_view text = {}) {
   pugi::xml_node n = parent.append_child(name);
-  if (!text.empty()) n.append_child(pugi::node_pcdata).set_value(std::string(text).c_str());
+  if (!text.empty()) n.append_child(pugi::node_pcdata).set_value(text.data(), text.size());
   return n;
 }
-pugi::xml_node add(pugi::xml_node parent, const char* name, const char* text) {
-  return add(parent, name, std::string_view(text ? text : ""));
-}
 void add(pugi::xml_node parent, const char* name, Fen f) { add(parent, name, f.str()); }
-void add_int(pugi::xml_node parent, const char* name, int64_t v) { add(parent, name, std::to_string(v)); }
-void add_flag(pugi::xml_node parent, const char* name, bool b) { add(parent, name, b ? "1" : "0"); }
 
 // An XML name we can use as is for a figure ([A-Za-z_][A-Za-z0-9_.-]*, no "xml" prefix).
 bool plain_name(std::string_view n) {
@@ -69,31 +76,6 @@ std::string figure_text(const Figure& f) {
   return f.text;
 }
 
-void add_pools(pugi::xml_node parent, const char* name, const std::vector<NamedAmount>& pools) {
-  pugi::xml_node n = add(parent, name);
-  for (const NamedAmount& p : pools) {
-    pugi::xml_node pool = add(n, "pool");
-    add(pool, "name", p.name);
-    add(pool, "amount", p.amount);
-  }
-}
-
-void add_accum(pugi::xml_node parent, const char* name, const YearAccum& a) {
-  pugi::xml_node n = add(parent, name);
-  add_int(n, "year", a.year);
-  add_int(n, "inpatient_stays", a.inpatient_stays);
-  add_pools(n, "basic_paid", a.basic_paid);
-  add(n, "ci_base", a.ci_base);
-  add(n, "ci_paid", a.ci_paid);
-  add(n, "supp_base", a.supp_base);
-  add(n, "supp_paid", a.supp_paid);
-  add_pools(n, "ma_paid", a.ma_paid);
-  add(n, "tilt_base", a.tilt_base);
-  add(n, "tilt_paid", a.tilt_paid);
-  add(n, "psn_burden", a.psn_burden);
-  add(n, "inscp_burden", a.inscp_burden);
-}
-
 std::string policy_text(const Settlement& s) {
   // Resolved::version() already reads "gansu 2023.1 + kangle 2022.1".
   if (s.policy_version.empty()) return s.region_id;
@@ -112,93 +94,334 @@ void add_envelope(pugi::xml_node resp, int infcode, const std::string& err_code,
   add(resp, "respond_time");
 }
 
+// ---- Two ways to write the same elements ------------------------------------
+// The settlement output's shape is described once (settlement_output below),
+// against a sink: pugixml nodes (DomOut), or the text pugixml would write for
+// those nodes (TextOut: format_indent with "  ", format_skip_control_chars),
+// which a ResponseBuilder splices into its response (see there).
+
+class DomOut {
+ public:
+  explicit DomOut(pugi::xml_node n) : cur_(n) {}
+  void open(const char* name) { cur_ = add(cur_, name); }
+  void close() { cur_ = cur_.parent(); }
+  void leaf(const char* name, std::string_view text) { add(cur_, name, text); }
+  void leaf(std::string_view name, std::string_view text) { add(cur_, std::string(name).c_str(), text); }
+  void leaf_attr(const char* name, std::string_view text, const char* attr, std::string_view value) {
+    add(cur_, name, text).append_attribute(attr).set_value(std::string(value).c_str());
+  }
+  void amount(const char* name, Fen f) { add(cur_, name, f.str()); }
+
+ private:
+  pugi::xml_node cur_;
+};
+
+// Offset of the first byte of t at or after i that text output must look at
+// (a control character or NUL, '&', '<', '>'), or t.size(); tab, LF and CR are
+// looked at too (and kept).
+size_t next_text_special(std::string_view t, size_t i) {
+  const size_t n = t.size();
+#if defined(__SSE2__)
+  const __m128i hi3 = _mm_set1_epi8(char(0xE0)), zero = _mm_setzero_si128();
+  const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data() + i));
+    const __m128i ctl = _mm_cmpeq_epi8(_mm_and_si128(v, hi3), zero);  // < 0x20
+    const __m128i hit = _mm_or_si128(_mm_or_si128(ctl, _mm_cmpeq_epi8(v, amp)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, gt)));
+    const int m = _mm_movemask_epi8(hit);
+    if (m != 0) return i + size_t(__builtin_ctz(unsigned(m)));
+  }
+#endif
+  for (; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(t[i]);
+    if (c < 0x20 || c == '&' || c == '<' || c == '>') return i;
+  }
+  return n;
+}
+
+// pugixml's escaping of text (node_pcdata) and of attribute values with the
+// flags above: '&', '<', '>' (text) or '&', '<', '"' (attribute) as entities,
+// control characters skipped (text keeps tab, LF and CR), the end at a NUL.
+void escape_into(std::string& o, std::string_view t, bool attr) {
+  size_t run = 0;  // start of the run of bytes copied as they are
+  for (size_t i = attr ? 0 : next_text_special(t, 0); i < t.size(); i = attr ? i + 1 : next_text_special(t, i + 1)) {
+    const unsigned char c = static_cast<unsigned char>(t[i]);
+    const char* rep;
+    if (c >= 0x20) {
+      if (c == '&') rep = "&amp;";
+      else if (c == '<') rep = "&lt;";
+      else if (c == '>' && !attr) rep = "&gt;";
+      else if (c == '"' && attr) rep = "&quot;";
+      else continue;
+    } else if (c == 0) {
+      o.append(t.data() + run, i - run);
+      return;
+    } else if (!attr && (c == '\t' || c == '\n' || c == '\r')) {
+      continue;
+    } else {
+      rep = "";  // skipped
+    }
+    o.append(t.data() + run, i - run);
+    o += rep;
+    run = i + 1;
+  }
+  o.append(t.data() + run, t.size() - run);
+}
+
+class TextOut {
+ public:
+  // `depth`: pugixml's depth of the elements written at the top (their indent).
+  TextOut(std::string& out, int depth) : out_(out), depth_(depth) {}
+  void open(const char* name) {
+    begin(name);
+    if (top_ == kMaxOpen) throw std::logic_error("TextOut: too deep");
+    open_[top_++] = {name, false};
+    ++depth_;
+  }
+  void close() {
+    const Open o = open_[--top_];
+    --depth_;
+    if (!o.children) {  // as pugixml: an element without children is "<name />"
+      out_ += " />";
+      return;
+    }
+    newline();
+    out_ += "</";
+    out_ += o.name;
+    out_ += '>';
+  }
+  void leaf(std::string_view name, std::string_view text) {
+    begin(name);
+    end(name, text);
+  }
+  void amount(const char* name, Fen f) {  // digits, '.', '-': nothing to escape
+    begin(name);
+    out_ += '>';
+    append_amount(out_, f);
+    out_ += "</";
+    out_ += name;
+    out_ += '>';
+  }
+  void leaf_attr(const char* name, std::string_view text, const char* attr, std::string_view value) {
+    begin(name);
+    out_ += ' ';
+    out_ += attr;
+    out_ += "=\"";
+    escape_into(out_, value, true);
+    out_ += '"';
+    end(name, text);
+  }
+
+ private:
+  struct Open {
+    const char* name;
+    bool children;
+  };
+  static constexpr int kMaxOpen = 8;
+
+  void newline() {
+    out_ += '\n';
+    out_.append(size_t(depth_) * 2, ' ');
+  }
+  // A child element starts: its parent's start tag is closed first.
+  void begin(std::string_view name) {
+    if (top_ > 0 && !open_[top_ - 1].children) {
+      out_ += '>';
+      open_[top_ - 1].children = true;
+    }
+    newline();
+    out_ += '<';
+    out_ += name;
+  }
+  void end(std::string_view name, std::string_view text) {
+    if (text.empty()) {  // no text node at all
+      out_ += " />";
+      return;
+    }
+    out_ += '>';
+    escape_into(out_, text, false);
+    out_ += "</";
+    out_ += name;
+    out_ += '>';
+  }
+
+  std::string& out_;
+  int depth_;
+  Open open_[kMaxOpen];
+  int top_ = 0;
+};
+
+template <class Out>
+void put(Out& o, const char* name, std::string_view text) {
+  o.leaf(name, text);
+}
+template <class Out>
+void put(Out& o, const char* name, const char* text) {
+  o.leaf(name, std::string_view(text ? text : ""));
+}
+template <class Out>
+void put(Out& o, const char* name, Fen f) {
+  o.amount(name, f);
+}
+template <class Out>
+void put_int(Out& o, const char* name, int64_t v) {
+  o.leaf(name, std::to_string(v));
+}
+template <class Out>
+void put_flag(Out& o, const char* name, bool b) {
+  o.leaf(name, b ? "1" : "0");
+}
+
+template <class Out>
+void put_pools(Out& o, const char* name, const std::vector<NamedAmount>& pools) {
+  o.open(name);
+  for (const NamedAmount& p : pools) {
+    o.open("pool");
+    put(o, "name", p.name);
+    put(o, "amount", p.amount);
+    o.close();
+  }
+  o.close();
+}
+
+template <class Out>
+void put_accum(Out& o, const char* name, const YearAccum& a) {
+  o.open(name);
+  put_int(o, "year", a.year);
+  put_int(o, "inpatient_stays", a.inpatient_stays);
+  put_pools(o, "basic_paid", a.basic_paid);
+  put(o, "ci_base", a.ci_base);
+  put(o, "ci_paid", a.ci_paid);
+  put(o, "supp_base", a.supp_base);
+  put(o, "supp_paid", a.supp_paid);
+  put_pools(o, "ma_paid", a.ma_paid);
+  put(o, "tilt_base", a.tilt_base);
+  put(o, "tilt_paid", a.tilt_paid);
+  put(o, "psn_burden", a.psn_burden);
+  put(o, "inscp_burden", a.inscp_burden);
+  o.close();
+}
+
+template <class Out>
+void settlement_output(Out& o, const Settlement& s, const std::string& msgid, const std::string& setl_id,
+                       const std::string& setl_time) {
+  o.open("setlinfo");
+  put(o, "setl_id", setl_id);  // empty for 2303 (pre-settlement) and the offline calculator
+  put(o, "mdtrt_id", s.mdtrt_id);
+  put(o, "psn_no", s.psn_no);
+  put(o, "medfee_sumamt", s.split.medfee_sumamt);
+  put(o, "fulamt_ownpay_amt", s.split.fulamt_ownpay_amt);
+  put(o, "overlmt_selfpay", s.split.overlmt_selfpay);
+  put(o, "preselfpay_amt", s.split.preselfpay_amt);
+  put(o, "inscp_scp_amt", s.split.inscp_scp_amt);
+  put(o, "act_pay_dedc", s.act_pay_dedc);
+  put(o, "hifp_pay", s.hifp_pay);
+  put(o, "pool_prop_selfpay", s.pool_prop_selfpay);
+  put(o, "hifmi_pay", s.hifmi_pay);
+  put(o, "maf_pay", s.maf_pay);
+  put(o, "oth_pay", s.oth_pay);
+  put(o, "fund_pay_sumamt", s.fund_pay_sumamt);
+  put(o, "psn_part_amt", s.psn_part_amt);
+  put(o, "acct_pay", s.acct_pay);
+  put(o, "psn_cash_pay", s.psn_cash_pay);
+  put(o, "hosp_part_amt", s.hosp_part_amt);
+  put(o, "setl_time", setl_time);  // empty in the offline calculator: the engine has no clock
+  put_int(o, "med_type", s.med_type);
+  put(o, "insutype", s.insutype);
+  put(o, "medins_setl_id", msgid);
+  put(o, "yz_tilt_pay", s.tilt_pay);
+  put(o, "yz_supp_pay", s.supp_pay);
+  put(o, "yz_policy", policy_text(s));
+  put(o, "yz_psn_category", s.category ? policy::category_code(*s.category) : "");
+  put(o, "yz_ma_category", s.assistance_category ? policy::category_code(*s.assistance_category) : "");
+  put_flag(o, "yz_major_disease", s.major_disease);
+  put(o, "yz_major_disease_list", s.major_disease_list);
+  o.close();
+
+  o.open("setldetail");
+  for (const FundLine& f : s.funds) {
+    o.open("row");
+    put(o, "fund_pay_type", f.fund_pay_type);
+    put(o, "fund_pay_type_name", f.fund_pay_type_name);
+    put(o, "inscp_scp_amt", f.inscp_scp_amt);
+    if (f.crt_payb_lmt_amt) put(o, "crt_payb_lmt_amt", *f.crt_payb_lmt_amt);
+    else put(o, "crt_payb_lmt_amt", "");
+    put(o, "fund_payamt", f.fund_payamt);
+    put(o, "setl_proc_info", explain_fund(f));
+    o.close();
+  }
+  o.close();
+
+  o.open("yz_trace");
+  for (const TraceStep& t : s.trace) {
+    o.open("step");
+    put(o, "rule_id", t.rule_id);
+    put(o, "tier", tier_code(t.tier));
+    put_flag(o, "applied", t.applied);
+    put(o, "reason", reason_code(t.reason));
+    put(o, "base", t.base);
+    put(o, "result", t.result);
+    for (const Figure& f : t.figures) {
+      const std::string_view name = f.name ? f.name : "";
+      if (plain_name(name) && !reserved_step_name(name)) o.leaf(name, figure_text(f));
+      else o.leaf_attr("figure", figure_text(f), "name", name);  // not usable as an element name: keep it, as data
+    }
+    put(o, "note", t.note);
+    put(o, "text", explain_step(t));
+    o.close();
+  }
+  o.close();
+
+  o.open("yz_monitor");
+  for (const Alert& a : s.alerts) {
+    o.open("alert");
+    put(o, "rule_id", a.rule_id);
+    put(o, "kind", a.kind);
+    put(o, "recipients", a.recipients);
+    put(o, "label", a.label);
+    put(o, "basis", a.basis);
+    put(o, "figure", a.figure);
+    put(o, "threshold", a.threshold);
+    put(o, "comparison", a.strictly_greater ? "gt" : "ge");
+    put(o, "text", explain_alert(a));
+    o.close();
+  }
+  o.close();
+
+  o.open("yz_accum");
+  put_accum(o, "before", s.accum_before);
+  put_accum(o, "after", s.accum_after);
+  o.close();
+}
+
+// The ResponseBuilders alive on this thread (see write_settlement_output).
+thread_local std::vector<ResponseBuilder*> t_builders;
+
+constexpr std::string_view kFragmentPi = "yz-fragment";
+
 }  // namespace
 
 void write_settlement_output(pugi::xml_node out, const Settlement& s, const std::string& msgid,
                              const std::string& setl_id, const std::string& setl_time) {
-  pugi::xml_node si = add(out, "setlinfo");
-  add(si, "setl_id", setl_id);  // empty for 2303 (pre-settlement) and the offline calculator
-  add(si, "mdtrt_id", s.mdtrt_id);
-  add(si, "psn_no", s.psn_no);
-  add(si, "medfee_sumamt", s.split.medfee_sumamt);
-  add(si, "fulamt_ownpay_amt", s.split.fulamt_ownpay_amt);
-  add(si, "overlmt_selfpay", s.split.overlmt_selfpay);
-  add(si, "preselfpay_amt", s.split.preselfpay_amt);
-  add(si, "inscp_scp_amt", s.split.inscp_scp_amt);
-  add(si, "act_pay_dedc", s.act_pay_dedc);
-  add(si, "hifp_pay", s.hifp_pay);
-  add(si, "pool_prop_selfpay", s.pool_prop_selfpay);
-  add(si, "hifmi_pay", s.hifmi_pay);
-  add(si, "maf_pay", s.maf_pay);
-  add(si, "oth_pay", s.oth_pay);
-  add(si, "fund_pay_sumamt", s.fund_pay_sumamt);
-  add(si, "psn_part_amt", s.psn_part_amt);
-  add(si, "acct_pay", s.acct_pay);
-  add(si, "psn_cash_pay", s.psn_cash_pay);
-  add(si, "hosp_part_amt", s.hosp_part_amt);
-  add(si, "setl_time", setl_time);  // empty in the offline calculator: the engine has no clock
-  add(si, "med_type", std::to_string(s.med_type));
-  add(si, "insutype", s.insutype);
-  add(si, "medins_setl_id", msgid);
-  add(si, "yz_tilt_pay", s.tilt_pay);
-  add(si, "yz_supp_pay", s.supp_pay);
-  add(si, "yz_policy", policy_text(s));
-  add(si, "yz_psn_category", s.category ? policy::category_code(*s.category) : "");
-  add(si, "yz_ma_category", s.assistance_category ? policy::category_code(*s.assistance_category) : "");
-  add_flag(si, "yz_major_disease", s.major_disease);
-  add(si, "yz_major_disease_list", s.major_disease_list);
-
-  pugi::xml_node sd = add(out, "setldetail");
-  for (const FundLine& f : s.funds) {
-    pugi::xml_node row = add(sd, "row");
-    add(row, "fund_pay_type", f.fund_pay_type);
-    add(row, "fund_pay_type_name", f.fund_pay_type_name);
-    add(row, "inscp_scp_amt", f.inscp_scp_amt);
-    if (f.crt_payb_lmt_amt) add(row, "crt_payb_lmt_amt", *f.crt_payb_lmt_amt);
-    else add(row, "crt_payb_lmt_amt");
-    add(row, "fund_payamt", f.fund_payamt);
-    add(row, "setl_proc_info", explain_fund(f));
+  // Into the <output> of a ResponseBuilder: written as text now and spliced in
+  // by str(), with a placeholder node keeping its place among the others.
+  for (ResponseBuilder* b : t_builders) {
+    if (b->output_ != out) continue;
+    int depth = 0;  // pugixml's depth of out's children: out's ancestors below the document
+    for (pugi::xml_node n = out; n.parent(); n = n.parent()) ++depth;
+    std::string text;
+    text.reserve(12 << 10);
+    TextOut o(text, depth);
+    settlement_output(o, s, msgid, setl_id, setl_time);
+    pugi::xml_node pi = out.append_child(pugi::node_pi);
+    pi.set_name(std::string(kFragmentPi).c_str());
+    pi.set_value(std::to_string(b->fragments_.size()).c_str());
+    b->fragments_.push_back(std::move(text));
+    return;
   }
-
-  pugi::xml_node tr = add(out, "yz_trace");
-  for (const TraceStep& t : s.trace) {
-    pugi::xml_node st = add(tr, "step");
-    add(st, "rule_id", t.rule_id);
-    add(st, "tier", tier_code(t.tier));
-    add_flag(st, "applied", t.applied);
-    add(st, "reason", reason_code(t.reason));
-    add(st, "base", t.base);
-    add(st, "result", t.result);
-    for (const Figure& f : t.figures) {
-      const std::string_view name = f.name ? f.name : "";
-      if (plain_name(name) && !reserved_step_name(name)) {
-        add(st, std::string(name).c_str(), figure_text(f));
-      } else {  // not usable as an element name: keep it, as data
-        pugi::xml_node fig = add(st, "figure", figure_text(f));
-        fig.append_attribute("name").set_value(std::string(name).c_str());
-      }
-    }
-    add(st, "note", t.note);
-    add(st, "text", explain_step(t));
-  }
-
-  pugi::xml_node mon = add(out, "yz_monitor");
-  for (const Alert& a : s.alerts) {
-    pugi::xml_node al = add(mon, "alert");
-    add(al, "rule_id", a.rule_id);
-    add(al, "kind", a.kind);
-    add(al, "recipients", a.recipients);
-    add(al, "label", a.label);
-    add(al, "basis", a.basis);
-    add(al, "figure", a.figure);
-    add(al, "threshold", a.threshold);
-    add(al, "comparison", a.strictly_greater ? "gt" : "ge");
-    add(al, "text", explain_alert(a));
-  }
-
-  pugi::xml_node acc = add(out, "yz_accum");
-  add_accum(acc, "before", s.accum_before);
-  add_accum(acc, "after", s.accum_after);
+  DomOut o(out);
+  settlement_output(o, s, msgid, setl_id, setl_time);
 }
 
 namespace {
@@ -221,13 +444,45 @@ ResponseBuilder::ResponseBuilder(int infcode, const std::string& err_code, const
   add(resp, "refmsg_time", refmsg_time);
   add(resp, "respond_time", respond_time);
   output_ = add(resp, "output");
+  t_builders.push_back(this);
 }
-ResponseBuilder::~ResponseBuilder() = default;
-std::string ResponseBuilder::str() const { return serialise(*doc_, false); }
+
+ResponseBuilder::~ResponseBuilder() {
+  auto it = std::find(t_builders.begin(), t_builders.end(), this);
+  if (it != t_builders.end()) t_builders.erase(it);
+}
+
+std::string ResponseBuilder::str() const {
+  std::string xml = serialise(*doc_, false);
+  if (fragments_.empty()) return xml;
+  // Each placeholder "<?yz-fragment N?>" (text cannot hold "<?": it is
+  // escaped) stands on its own line, as the fragment's first element does:
+  // the fragment replaces the line from its newline on.
+  size_t total = xml.size();
+  for (const std::string& f : fragments_) total += f.size();
+  std::string o;
+  o.reserve(total);
+  size_t pos = 0;
+  for (size_t i = 0; i < fragments_.size(); ++i) {
+    const std::string mark = "<?" + std::string(kFragmentPi) + " " + std::to_string(i) + "?>";
+    const size_t at = xml.find(mark, pos);
+    if (at == std::string::npos) throw std::logic_error("ResponseBuilder: settlement placeholder lost");
+    const size_t line = xml.rfind('\n', at);
+    if (line == std::string::npos || line < pos) throw std::logic_error("ResponseBuilder: settlement placeholder not on its own line");
+    o.append(xml, pos, line - pos);
+    o += fragments_[i];
+    pos = at + mark.size();
+  }
+  o.append(xml, pos, std::string::npos);
+  return o;
+}
 
 pugi::xml_node add_text(pugi::xml_node parent, const char* name, std::string_view text) { return add(parent, name, text); }
 void add_amount(pugi::xml_node parent, const char* name, Fen f) { add(parent, name, f); }
-void write_accum(pugi::xml_node parent, const char* name, const YearAccum& a) { add_accum(parent, name, a); }
+void write_accum(pugi::xml_node parent, const char* name, const YearAccum& a) {
+  DomOut o(parent);
+  put_accum(o, name, a);
+}
 
 std::string write_settlement_response(const Settlement& s, const std::string& msgid) {
   pugi::xml_document doc;

@@ -37,6 +37,11 @@ std::string explain_alert(const Alert& a);
 
 // The output of 2303/2304/5203 (setlinfo, setldetail, yz_trace, yz_monitor,
 // yz_accum) under `out`.
+// When `out` is the output() of a ResponseBuilder (on this thread), the
+// elements are written as text straight away and take their place in the
+// builder's str() (the same bytes pugixml would write for them); they are not
+// nodes of out's document then, so read the response from str(), not from
+// `out`. Anywhere else they are pugixml nodes under `out`.
 void write_settlement_output(pugi::xml_node out, const Settlement& s, const std::string& msgid,
                              const std::string& setl_id, const std::string& setl_time);
 
@@ -46,12 +51,18 @@ class ResponseBuilder {
   ResponseBuilder(int infcode, const std::string& err_code, const std::string& err_msg, const std::string& msgid,
                   const std::string& refmsg_time, const std::string& respond_time);
   ~ResponseBuilder();
+  ResponseBuilder(const ResponseBuilder&) = delete;
+  ResponseBuilder& operator=(const ResponseBuilder&) = delete;
   pugi::xml_node output() { return output_; }
+  // The response as indented UTF-8 (pugixml's format_indent, "  ").
   std::string str() const;
 
  private:
+  friend void write_settlement_output(pugi::xml_node, const Settlement&, const std::string&, const std::string&,
+                                      const std::string&);
   std::unique_ptr<pugi::xml_document> doc_;
   pugi::xml_node output_;
+  std::vector<std::string> fragments_;  // settlement outputs written as text (write_settlement_output)
 };
 
 // <name> with the accumulators (yz_accum's before/after shape).

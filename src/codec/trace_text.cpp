@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codec/amount_text.h"
 #include "codec/response_writer.h"
 
 namespace yz::codec {
@@ -148,7 +149,8 @@ const char* result_label(Tier t) {
   return "结果";
 }
 
-std::string figure_label(std::string_view name, Tier t) {
+// A view of a literal, or of `name` itself (the engine's figure names are literals).
+std::string_view figure_label(std::string_view name, Tier t) {
   if (name == "ratio") {
     switch (t) {
       case Tier::Basic: return "报销比例";
@@ -170,7 +172,7 @@ std::string figure_label(std::string_view name, Tier t) {
     }
   }
   if (const char* zh = find(kFigureNames, std::size(kFigureNames), name)) return zh;
-  return std::string(name);
+  return name;
 }
 
 // "DB12" -> "DB12 一、二类低保"; a list "DB12,TP" likewise; other text as is.
@@ -192,7 +194,7 @@ std::string category_words(const std::string& codes) {
 std::string figure_value(const Figure& f) {
   const std::string_view name = f.name ? f.name : "";
   switch (f.kind) {
-    case Figure::Amount: return Fen(f.value).str() + " 元";
+    case Figure::Amount: return yuan_text(Fen(f.value));
     case Figure::Ratio: return Bp(int32_t(f.value)).percent_str();
     case Figure::Count:
       if (name == "yz_refl_flag" || name == "same_county" || name == "yz_rural") return f.value ? "是" : "否";
@@ -223,15 +225,6 @@ const char* reason_text(Reason r) {
   return "未适用";
 }
 
-std::string join(const std::vector<std::string>& parts, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i) out += sep;
-    out += parts[i];
-  }
-  return out;
-}
-
 const char* med_type_name(int med_type) {
   switch (med_type) {
     case 21: return "住院";
@@ -241,85 +234,129 @@ const char* med_type_name(int med_type) {
   return "其他";
 }
 
-std::string yuan(Fen f) { return f.str() + " 元"; }
+std::string yuan(Fen f) { return yuan_text(f); }
+
+}  // namespace
+
+namespace {
+
+// The items of a sentence joined with "，" as they come (no vector of strings).
+class Items {
+ public:
+  void add(std::string_view item) {
+    if (n_++ != 0) text_ += "，";
+    text_ += item;
+  }
+  void add(const char* a, std::string_view b) {  // "a b"
+    if (n_++ != 0) text_ += "，";
+    text_ += a;
+    text_ += ' ';
+    text_ += b;
+  }
+  // Several items already joined with "，".
+  void add_joined(std::string_view items, size_t n) {
+    if (n == 0) return;
+    if (n_ != 0) text_ += "，";
+    text_ += items;
+    n_ += n;
+  }
+  bool empty() const { return n_ == 0; }
+  std::string sentence(const std::string& id, Tier t) const {
+    std::string o = rule_name(id, t);
+    o.reserve(o.size() + 3 + text_.size());
+    o += "：";
+    o += text_;
+    return o;
+  }
+
+ private:
+  std::string text_;
+  size_t n_ = 0;
+};
 
 }  // namespace
 
 std::string explain_step(const TraceStep& step) {
   const std::string& id = step.rule_id;
-  std::vector<std::string> parts;
-  // Figures in order; consecutive figures of one name (segment ratios) on one item.
-  std::vector<std::string> figs;
+  Items parts;
+  // Figures in order; consecutive figures of one name (segment ratios) on one
+  // item. The items, joined with "，", and how many.
+  std::string figs;
+  size_t nfigs = 0;
   std::string_view prev;
   for (const Figure& f : step.figures) {
     const std::string_view name = f.name ? f.name : "";
-    if (!figs.empty() && name == prev && !name.empty()) {
-      figs.back() += " / " + figure_value(f);
+    if (nfigs != 0 && name == prev && !name.empty()) {
+      figs += " / ";
     } else {
-      figs.push_back(figure_label(name, step.tier) + " " + figure_value(f));
+      if (nfigs++ != 0) figs += "，";
+      figs += figure_label(name, step.tier);
+      figs += ' ';
     }
+    figs += figure_value(f);
     prev = name;
   }
-  auto with_figs = [&] { parts.insert(parts.end(), figs.begin(), figs.end()); };
-  auto out = [&] { return rule_name(id, step.tier) + "：" + join(parts, "，"); };
+  auto with_figs = [&] { parts.add_joined(figs, nfigs); };
+  auto out = [&] { return parts.sentence(id, step.tier); };
 
   // Rules that explain rather than compute.
   if (id == "GS-MA-DIRECT") {
-    if (!step.note.empty()) parts.push_back(category_words(step.note));
-    parts.push_back("住院和门诊慢特病医疗救助在一站式结算中直接结算，无需申请");
+    if (!step.note.empty()) parts.add(category_words(step.note));
+    parts.add("住院和门诊慢特病医疗救助在一站式结算中直接结算，无需申请");
     return out();
   }
   if (id == "PS-MA-BASE") {
-    parts.push_back("医疗救助不设起付线，基本医保和大病保险起付线以下的政策范围内自付费用计入救助基数");
-    if (step.applied) parts.push_back("救助基数 " + yuan(step.base));
+    parts.add("医疗救助不设起付线，基本医保和大病保险起付线以下的政策范围内自付费用计入救助基数");
+    if (step.applied) parts.add("救助基数", yuan(step.base));
     return out();
   }
   if (id == "PS-MA-SHARED") {
-    parts.push_back("门诊和住院共用各救助池的年度限额");
+    parts.add("门诊和住院共用各救助池的年度限额");
     return out();
   }
   // Any other rule that only explains (a scheme's <note>): no figures, no amount.
   if (step.applied && step.tier == Tier::Assistance && step.figures.empty() && step.result.is_zero()) {
-    if (!step.note.empty()) parts.push_back(category_words(step.note));
-    parts.push_back("说明性规则，不改变金额");
+    if (!step.note.empty()) parts.add(category_words(step.note));
+    parts.add("说明性规则，不改变金额");
     return out();
   }
   if (id == "PS-REFERRAL") {
-    parts.push_back(step.applied ? "参保县外就医且未规范转诊，不予医疗救助和倾斜救助"
-                                 : "规范转诊或在参保县内就医，可享受医疗救助");
+    parts.add(step.applied ? "参保县外就医且未规范转诊，不予医疗救助和倾斜救助"
+                           : "规范转诊或在参保县内就医，可享受医疗救助");
     with_figs();
     return out();
   }
   if (id.find("-DISEASE-") != std::string::npos) {
     with_figs();
-    parts.push_back(step.applied ? "属于该病种目录" : "不属于该病种目录");
+    parts.add(step.applied ? "属于该病种目录" : "不属于该病种目录");
     return out();
   }
 
   if (!step.applied) {
     if (step.tier == Tier::Monitor)
-      parts.push_back(step.reason == Reason::BelowThreshold ? std::string("未触发（未达到预警线）")
-                                                            : std::string("未触发（") + reason_text(step.reason) + "）");
+      parts.add(step.reason == Reason::BelowThreshold ? std::string("未触发（未达到预警线）")
+                                                      : std::string("未触发（") + reason_text(step.reason) + "）");
     else
-      parts.push_back(std::string("未适用（") + reason_text(step.reason) + "）");
+      parts.add(std::string("未适用（") + reason_text(step.reason) + "）");
   }
-  if (!step.note.empty()) parts.push_back(category_words(step.note));
+  if (!step.note.empty()) parts.add(category_words(step.note));
   if (step.tier == Tier::Monitor) {
     if (step.applied || !step.base.is_zero())
-      parts.push_back((ends_with(id, "-MON-POOL") || ends_with(id, "-MON-BOTTOM") ? "年度累计个人负担 " : "本次个人负担 ") + yuan(step.base));
+      parts.add(ends_with(id, "-MON-POOL") || ends_with(id, "-MON-BOTTOM") ? "年度累计个人负担" : "本次个人负担",
+                yuan(step.base));
   } else if (const char* bl = base_label(step.tier)) {
-    parts.push_back(std::string(bl) + " " + yuan(step.base));
+    parts.add(bl, yuan(step.base));
   }
   with_figs();
   if (step.applied) {
     if (step.tier == Tier::Monitor) {
-      parts.push_back("触发预警");
+      parts.add("触发预警");
     } else if (const char* rl = result_label(step.tier)) {
-      parts.push_back(std::string(rl) + " " + yuan(step.result));
+      parts.add(rl, yuan(step.result));
     }
-    if (step.reason != Reason::Applied) parts.push_back(reason_text(step.reason));
+    if (step.reason != Reason::Applied) parts.add(reason_text(step.reason));
   }
-  if (parts.empty()) parts.push_back("已适用");
+  if (parts.empty()) parts.add("已适用");
   return out();
 }
 
