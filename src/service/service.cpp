@@ -129,31 +129,47 @@ bool msgid_chars(std::string_view v) {
   return true;
 }
 
+// The envelope's fields are found in one pass over the root's children; the
+// checks, their order and their messages are req_text's / opt_text's.
 Status read_envelope(const Service::Impl& s, pugi::xml_node root, Envelope& env) {
-  std::string path;
-  YZ_TRY(req_text(root, "infno", "", env.infno, path));
-  YZ_TRY(req_text(root, "msgid", "", env.msgid, path));
-  if (!msgid_chars(env.msgid)) return codec::bad_code(path, env.msgid, "报文 ID（字母数字，至多 64 位）");
-  std::optional<std::string> v;
-  auto opt = [&](const char* name, std::string& into) -> Status {
-    YZ_TRY(opt_text(root, name, "", v, path));
-    into = v.value_or("");
+  enum { kInfno, kMsgid, kMdtrtarea, kInsuplc, kOpterType, kOpter, kOpterName, kInfTime, kFixmedins, kSignNo, kInput, kN };
+  static constexpr const char* kNames[kN] = {"infno",      "msgid", "mdtrtarea_admvs", "insuplc_admdvs",
+                                             "opter_type", "opter", "opter_name",      "inf_time",
+                                             "fixmedins_code", "sign_no", "input"};
+  pugi::xml_node el[kN];
+  bool found[kN], dup[kN];
+  codec::index_children(root, kNames, kN, el, found, dup);
+  const codec::LazyPath top{""};
+  std::string scratch;
+  std::string_view v;
+  auto req = [&](int f, std::string& into) -> Status {
+    YZ_TRY(codec::req_field(el[f], found[f], dup[f], top, kNames[f], scratch, v));
+    into.assign(v);
     return Status::ok();
   };
-  YZ_TRY(opt("mdtrtarea_admvs", env.mdtrtarea_admvs));
-  YZ_TRY(opt("insuplc_admdvs", env.insuplc_admdvs));
+  auto opt = [&](int f, std::string& into) -> Status {  // absent or empty: ""
+    bool present;
+    YZ_TRY(codec::opt_field(el[f], found[f], dup[f], top, kNames[f], scratch, v, present));
+    into.assign(v);
+    return Status::ok();
+  };
+  YZ_TRY(req(kInfno, env.infno));
+  YZ_TRY(req(kMsgid, env.msgid));
+  if (!msgid_chars(env.msgid)) return codec::bad_code("msgid", env.msgid, "报文 ID（字母数字，至多 64 位）");
+  YZ_TRY(opt(kMdtrtarea, env.mdtrtarea_admvs));
+  YZ_TRY(opt(kInsuplc, env.insuplc_admdvs));
   if (!env.insuplc_admdvs.empty() && !codec::all_digits(env.insuplc_admdvs, 6))
     return codec::bad_code("insuplc_admdvs", env.insuplc_admdvs, "6 位行政区划代码");
-  YZ_TRY(opt("opter_type", env.opter_type));
-  YZ_TRY(opt("opter", env.opter));
-  YZ_TRY(opt("opter_name", env.opter_name));
-  YZ_TRY(opt("inf_time", env.inf_time));
-  YZ_TRY(opt("fixmedins_code", env.fixmedins_code));
-  YZ_TRY(opt("sign_no", env.sign_no));
+  YZ_TRY(opt(kOpterType, env.opter_type));
+  YZ_TRY(opt(kOpter, env.opter));
+  YZ_TRY(opt(kOpterName, env.opter_name));
+  YZ_TRY(opt(kInfTime, env.inf_time));
+  YZ_TRY(opt(kFixmedins, env.fixmedins_code));
+  YZ_TRY(opt(kSignNo, env.sign_no));
   if (!env.fixmedins_code.empty() && env.fixmedins_code != s.cfg.hospital.fixmedins_code)
     return Status::error("YZ-INPUT-HOSPITAL", "fixmedins_code " + codec::quote(env.fixmedins_code) +
                                                   " 与插件配置的定点医疗机构 " + s.cfg.hospital.fixmedins_code + " 不一致");
-  if (pugi::xml_node in = root.child("input")) env.data = in.child("data");
+  if (found[kInput]) env.data = el[kInput].child("data");  // the first <input> (as root.child("input"))
   return Status::ok();
 }
 
