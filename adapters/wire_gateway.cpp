@@ -317,4 +317,39 @@ GatewayResult WireGateway::query_settlement(const CallMeta& m, const std::string
   }
 }
 
+GatewayResult WireGateway::reconcile_totals(const CallMeta& m, const std::string& begin_date,
+                                            const std::string& end_date, const std::string& fixmedins_code,
+                                            recon::Totals& out) {
+  try {
+    auto req = st_->request(m, "3201");
+    req.stmt_begndate = begin_date;
+    req.stmt_enddate = end_date;
+    req.setl_optins = fixmedins_code;
+    wire::PlatformResponse resp;
+    GatewayResult r = st_->exchange(req, resp);
+    out = r.ok() ? resp.totals : recon::Totals{};
+    return r;
+  } catch (const std::exception& e) {
+    return make(Outcome::Unknown, "YZ-PLATFORM-IO", std::string("internal error: ") + e.what());
+  }
+}
+
+GatewayResult WireGateway::reconcile_detail(const CallMeta& m, const std::string& begin_date,
+                                            const std::string& end_date, const std::string& detail_file_text,
+                                            std::vector<recon::Row>& platform_rows) {
+  platform_rows.clear();
+  try {
+    auto req = st_->request(m, "3202");
+    req.stmt_begndate = begin_date;
+    req.stmt_enddate = end_date;
+    req.detail_file = detail_file_text;
+    wire::PlatformResponse resp;
+    GatewayResult r = st_->exchange(req, resp);
+    if (r.ok()) platform_rows = std::move(resp.rows);
+    return r;
+  } catch (const std::exception& e) {
+    return make(Outcome::Unknown, "YZ-PLATFORM-IO", std::string("internal error: ") + e.what());
+  }
+}
+
 }  // namespace yz::adapters

@@ -52,6 +52,12 @@ class WireGateway : public gateway::PlatformGateway {
                                          const std::string& oinfno) override;
   gateway::GatewayResult query_settlement(const gateway::CallMeta& m, const std::string& setl_id,
                                           const std::string& mdtrt_id, gateway::SettlementRecord& out) override;
+  gateway::GatewayResult reconcile_totals(const gateway::CallMeta& m, const std::string& begin_date,
+                                          const std::string& end_date, const std::string& fixmedins_code,
+                                          recon::Totals& out) override;
+  gateway::GatewayResult reconcile_detail(const gateway::CallMeta& m, const std::string& begin_date,
+                                          const std::string& end_date, const std::string& detail_file_text,
+                                          std::vector<recon::Row>& platform_rows) override;
 
   transport::HttpsClient& client();
 

@@ -18,6 +18,9 @@
 //     2305        input/data: setl_id
 //     2601        input/data: omsgid, oinfno
 //     5203        input/data: setl_id, mdtrt_id (at least one)
+//     3201        input/data: stmt_begndate, stmt_enddate, setl_optins
+//     3202        input/data: stmt_begndate, stmt_enddate, file (the plug-in's
+//                 detail file, recon.h TSV, as plain text in the field)
 // Response (root "response"): infcode (0 ok; -2 refused; -1 system error with
 //   the outcome unknown, which the decoder reads as Outcome::Unknown), err_code,
 //   err_msg (also on success: 2601 says what it did), inf_refmsgid,
@@ -34,6 +37,12 @@
 //                 refd_setl_flag (1 = reversed), yz_reverse_setl_id, then the
 //                 setlinfo fields; output/setldetail (repeated);
 //                 output/yz_accum/{before,after}
+//     3201        output/stmtinfo: setl_cnt, yz_forward_rows, yz_reverse_rows,
+//                 medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay (net);
+//                 output/setldetail (repeated, every fund type of recon.h):
+//                 fund_pay_type, fund_payamt (net)
+//     3202        output/stmtinfo/file: the platform's rows of the period as a
+//                 detail file (recon.h TSV)
 //     9002, 2301, 2302, 2601: output empty
 // setlinfo fields (names of codec/response_writer.cpp where it has them):
 //   mdtrt_id, psn_no, med_type, insutype, medfee_sumamt, fulamt_ownpay_amt,
@@ -536,7 +545,8 @@ Status read_settlement_rest(const Node& parent, const std::string& p, Settlement
 // ---- Envelopes ----------------------------------------------------------------
 
 bool known_infno(std::string_view i) {
-  for (std::string_view k : {"9001", "9002", "1101", "2401", "2301", "2302", "2304", "2305", "2601", "5203"})
+  for (std::string_view k :
+       {"9001", "9002", "1101", "2401", "2301", "2302", "2304", "2305", "2601", "5203", "3201", "3202"})
     if (i == k) return true;
   return false;
 }
@@ -592,6 +602,11 @@ void write_request_input(Node& in, const PlatformRequest& r) {
   } else if (i == "5203") {
     put(d, "setl_id", r.setl_id);
     put(d, "mdtrt_id", r.mdtrt_id);
+  } else if (i == "3201" || i == "3202") {
+    put(d, "stmt_begndate", r.stmt_begndate);
+    put(d, "stmt_enddate", r.stmt_enddate);
+    if (i == "3201") put(d, "setl_optins", r.setl_optins);
+    else put(d, "file", r.detail_file);
   }
 }
 
@@ -663,6 +678,14 @@ Status read_request(const Node& root, PlatformRequest& r) {
     YZ_TRY(opt_text(*d, dp, "mdtrt_id", r.mdtrt_id));
     if (r.setl_id.empty() && r.mdtrt_id.empty())
       return bad(dp, "setl_id or mdtrt_id required (结算 ID 与就诊 ID 至少填一个)");
+  } else if (i == "3201" || i == "3202") {
+    Date b, e;
+    YZ_TRY(req_date(*d, dp, "stmt_begndate", b));
+    YZ_TRY(req_date(*d, dp, "stmt_enddate", e));
+    r.stmt_begndate = b.str();
+    r.stmt_enddate = e.str();
+    if (i == "3201") YZ_TRY(opt_text(*d, dp, "setl_optins", r.setl_optins));
+    else YZ_TRY(req_text(*d, dp, "file", r.detail_file));
   }
   return Status::ok();
 }
@@ -791,6 +814,35 @@ Status read_response(const Node& root, const std::string& infno, PlatformRespons
     YZ_TRY(read_person(*out, op, r.person));
   } else if (infno == "5203") {
     YZ_TRY(read_record(*out, op, r.record));
+  } else if (infno == "3201") {
+    YZ_TRY(req_group(*out, op, "stmtinfo", g2));
+    const std::string sp = join(op, "stmtinfo");
+    recon::Totals& t = r.totals;
+    std::string v;
+    for (auto [name, into] : {std::pair<const char*, int64_t*>{"setl_cnt", &t.setl_cnt},
+                              {"yz_forward_rows", &t.forward_rows}, {"yz_reverse_rows", &t.reverse_rows}}) {
+      YZ_TRY(req_text(*g2, sp, name, v));
+      if (!parse_int(v, 12, *into)) return bad(join(sp, name), "not an integer: " + quote(v) + " (应为整数)");
+    }
+    YZ_TRY(req_amount(*g2, sp, "medfee_sumamt", t.medfee_sumamt));
+    YZ_TRY(req_amount(*g2, sp, "fund_pay_sumamt", t.fund_pay_sumamt));
+    YZ_TRY(req_amount(*g2, sp, "acct_pay", t.acct_pay));
+    YZ_TRY(req_amount(*g2, sp, "psn_cash_pay", t.psn_cash_pay));
+    size_t k = 0;
+    for (const Node* f : out->all("setldetail")) {
+      const std::string fp = nth(op, "setldetail", ++k);
+      std::string type;
+      YZ_TRY(req_text(*f, fp, "fund_pay_type", type));
+      const int fi = recon::fund_index(type);
+      if (fi < 0) return bad(join(fp, "fund_pay_type"), "unknown fund type " + quote(type) + " (未知基金类型)");
+      YZ_TRY(req_amount(*f, fp, "fund_payamt", t.fund[size_t(fi)]));
+    }
+  } else if (infno == "3202") {
+    YZ_TRY(req_group(*out, op, "stmtinfo", g2));
+    std::string file;
+    YZ_TRY(req_text(*g2, join(op, "stmtinfo"), "file", file));
+    if (Status st = recon::parse_detail(file, r.rows); !st)
+      return bad(join(join(op, "stmtinfo"), "file"), st.message());
   }
   return Status::ok();
 }
@@ -838,6 +890,23 @@ std::string encode_response(const Codec& c, const std::string& infno, const std:
       write_person(out, r.person);
     } else if (infno == "5203") {
       write_record(out, r.record);
+    } else if (infno == "3201") {
+      const recon::Totals& t = r.totals;
+      Node& si = out.add("stmtinfo");
+      put_int(si, "setl_cnt", t.setl_cnt);
+      put_int(si, "yz_forward_rows", t.forward_rows);
+      put_int(si, "yz_reverse_rows", t.reverse_rows);
+      put(si, "medfee_sumamt", t.medfee_sumamt);
+      put(si, "fund_pay_sumamt", t.fund_pay_sumamt);
+      put(si, "acct_pay", t.acct_pay);
+      put(si, "psn_cash_pay", t.psn_cash_pay);
+      for (size_t i = 0; i < recon::kFundCount; ++i) {
+        Node& f = out.add_item("setldetail");
+        put(f, "fund_pay_type", recon::kFundTypes[i]);
+        put(f, "fund_payamt", t.fund[i]);
+      }
+    } else if (infno == "3202") {
+      put(out.add("stmtinfo"), "file", recon::write_detail(r.rows));
     }
   }
   return c.write(root);

@@ -20,7 +20,9 @@ namespace yz::wire {
 // on meta.infno:
 //   9001 -; 9002 -; 1101 psn_no, year; 2401 admission; 2301 mdtrt_id, lines;
 //   2302 mdtrt_id, feedetl_sns (empty = all); 2304 settlement;
-//   2305 setl_id; 2601 omsgid, oinfno; 5203 setl_id and/or mdtrt_id.
+//   2305 setl_id; 2601 omsgid, oinfno; 5203 setl_id and/or mdtrt_id;
+//   3201 stmt_begndate, stmt_enddate, setl_optins; 3202 stmt_begndate,
+//   stmt_enddate, detail_file (the plug-in's recon::write_detail text).
 struct PlatformRequest {
   gateway::CallMeta meta;   // infno, msgid, sign_no, fixmedins_code, admvs, opter, inf_time (timeout not on the wire)
   std::string psn_no;
@@ -31,6 +33,7 @@ struct PlatformRequest {
   std::vector<std::string> feedetl_sns;
   Settlement settlement;    // 2304: setlinfo, setldetail (funds), accum_before/after, alerts not needed
   std::string setl_id, omsgid, oinfno;
+  std::string stmt_begndate, stmt_enddate, setl_optins, detail_file;  // 3201, 3202
 };
 
 // The answer: result (infcode 0 = Ok; otherwise Rejected with err_code/err_msg)
@@ -40,6 +43,8 @@ struct PlatformResponse {
   std::string text;                // 9001 sign_no; 2401 mdtrt_id; 2304 setl_id; 2305 reverse_setl_id
   gateway::PersonInfo person;      // 1101
   gateway::SettlementRecord record;  // 5203
+  recon::Totals totals;            // 3201
+  std::vector<recon::Row> rows;    // 3202: the platform's rows (a detail file on the wire)
 };
 
 std::string encode_request(const Codec& c, const PlatformRequest& r);

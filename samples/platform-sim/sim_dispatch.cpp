@@ -29,6 +29,10 @@ wire::PlatformResponse dispatch(gateway::PlatformState& state, const wire::Platf
     r.result = state.reverse_message(m, req.omsgid, req.oinfno);
   } else if (inf == "5203") {
     r.result = state.query_settlement(m, req.setl_id, req.mdtrt_id, r.record);
+  } else if (inf == "3201") {
+    r.result = state.reconcile_totals(m, req.stmt_begndate, req.stmt_enddate, req.setl_optins, r.totals);
+  } else if (inf == "3202") {
+    r.result = state.reconcile_detail(m, req.stmt_begndate, req.stmt_enddate, req.detail_file, r.rows);
   } else {
     r.result = gateway::GatewayResult::rejected(
         "YZ-PLATFORM-INPUT", "平台不受理交易 infno \"" + inf.substr(0, 16) + "\"（unsupported transaction）");

@@ -374,6 +374,7 @@ GatewayResult PlatformState::settle(const CallMeta& m, const Settlement& s, std:
       rec.setl_id = next_id("SETL");
       rec.msgid = m.msgid;
       rec.settlement = s;
+      rec.setl_time = m.inf_time;
       d_.persons[s.psn_no].accums[year] = next;
       auto& sr = st->second;
       sr.setl_ids.push_back(rec.setl_id);
@@ -388,7 +389,8 @@ GatewayResult PlatformState::settle(const CallMeta& m, const Settlement& s, std:
   return a.result;
 }
 
-void PlatformState::undo_settlement(const std::string& setl_id, const std::string& reverse_setl_id) {
+void PlatformState::undo_settlement(const std::string& setl_id, const std::string& reverse_setl_id,
+                                    const std::string& at) {
   SettlementRecord& rec = d_.settlements.at(setl_id);
   const Settlement& s = rec.settlement;
   const int year = s.accum_before.year;
@@ -397,6 +399,7 @@ void PlatformState::undo_settlement(const std::string& setl_id, const std::strin
   d_.persons[s.psn_no].accums[year] = next;
   rec.reversed = true;
   rec.reverse_setl_id = reverse_setl_id;
+  rec.reverse_time = at;
   auto st = d_.stays.find(s.mdtrt_id);
   if (st != d_.stays.end() && st->second.active_setl_id == setl_id) st->second.active_setl_id.clear();
 }
@@ -411,7 +414,7 @@ GatewayResult PlatformState::reverse_settlement(const CallMeta& m, const std::st
       if (it->second.reversed)
         return reject(kReversedCode, "结算已撤销: setl_id " + q(setl_id) + "（" + it->second.reverse_setl_id + "）");
       const std::string rev = "R" + setl_id;
-      undo_settlement(setl_id, rev);
+      undo_settlement(setl_id, rev, m.inf_time);
       a.text = rev;
       return GatewayResult::success();
     });
@@ -440,7 +443,7 @@ GatewayResult PlatformState::reverse_message(const CallMeta& m, const std::strin
       const std::string& inf = orig.infno;
       if (inf == "2304") {
         SettlementRecord& rec = d_.settlements.at(orig.text);
-        if (!rec.reversed) undo_settlement(rec.setl_id, "R" + rec.setl_id);
+        if (!rec.reversed) undo_settlement(rec.setl_id, "R" + rec.setl_id, m.inf_time);
         orig.undone = true;
         return ok_with(std::string(kReversed) + ": 已冲正结算 setl_id " + rec.setl_id);
       }
@@ -514,6 +517,57 @@ GatewayResult PlatformState::query_settlement(const CallMeta& m, const std::stri
   }
   out = a.result.ok() ? a.record : SettlementRecord{};
   return a.result;
+}
+
+namespace {
+bool recon_date(const std::string& d) {
+  return d.size() == 10 && parse_date(d).has_value();
+}
+}  // namespace
+
+void PlatformState::period_rows(const std::string& begin_date, const std::string& end_date,
+                                const std::string& fixmedins_code, std::vector<recon::Row>& out) const {
+  const std::string from = begin_date + " 00:00:00", to = end_date + " 23:59:59";
+  for (const auto& [id, rec] : d_.settlements) {
+    if (!fixmedins_code.empty()) {
+      auto st = d_.stays.find(rec.settlement.mdtrt_id);
+      if (st == d_.stays.end() || st->second.fixmedins_code != fixmedins_code) continue;
+    }
+    recon_rows_of(rec, from, to, out);
+  }
+}
+
+GatewayResult PlatformState::reconcile_totals(const CallMeta& m, const std::string& begin_date,
+                                              const std::string& end_date, const std::string& fixmedins_code,
+                                              recon::Totals& out) {
+  out = recon::Totals{};
+  Answer a;
+  if (begin(m, "3201", begin_date + "|" + end_date, true, a)) return a.result;
+  if (!recon_date(begin_date) || !recon_date(end_date) || end_date < begin_date)
+    return reject(kInput, "对账期间无效: " + q(begin_date) + " 至 " + q(end_date));
+  return guarded([&]() -> GatewayResult {
+    std::vector<recon::Row> rows;
+    period_rows(begin_date, end_date, fixmedins_code.empty() ? m.fixmedins_code : fixmedins_code, rows);
+    out = recon::totals(rows);
+    return GatewayResult::success();
+  });
+}
+
+GatewayResult PlatformState::reconcile_detail(const CallMeta& m, const std::string& begin_date,
+                                              const std::string& end_date, const std::string& detail_file_text,
+                                              std::vector<recon::Row>& platform_rows) {
+  platform_rows.clear();
+  Answer a;
+  if (begin(m, "3202", begin_date + "|" + end_date, true, a)) return a.result;
+  if (!recon_date(begin_date) || !recon_date(end_date) || end_date < begin_date)
+    return reject(kInput, "对账期间无效: " + q(begin_date) + " 至 " + q(end_date));
+  std::vector<recon::Row> theirs;
+  if (Status st = recon::parse_detail(detail_file_text, theirs); !st)
+    return reject(kInput, "对账明细文件无效: " + st.message());
+  return guarded([&]() -> GatewayResult {
+    period_rows(begin_date, end_date, m.fixmedins_code, platform_rows);
+    return GatewayResult::success();
+  });
 }
 
 // ---- MemoryGateway ----------------------------------------------------------
@@ -640,6 +694,24 @@ GatewayResult MemoryGateway::query_settlement(const CallMeta& m, const std::stri
                                               const std::string& mdtrt_id, SettlementRecord& out) {
   return run("5203", [&] { return state_.query_settlement(m, setl_id, mdtrt_id, out); },
              [&] { out = SettlementRecord{}; });
+}
+
+}  // namespace yz::gateway
+
+namespace yz::gateway {
+
+GatewayResult MemoryGateway::reconcile_totals(const CallMeta& m, const std::string& begin_date,
+                                              const std::string& end_date, const std::string& fixmedins_code,
+                                              recon::Totals& out) {
+  return run("3201", [&] { return state_.reconcile_totals(m, begin_date, end_date, fixmedins_code, out); },
+             [&] { out = recon::Totals{}; });
+}
+
+GatewayResult MemoryGateway::reconcile_detail(const CallMeta& m, const std::string& begin_date,
+                                              const std::string& end_date, const std::string& detail_file_text,
+                                              std::vector<recon::Row>& platform_rows) {
+  return run("3202", [&] { return state_.reconcile_detail(m, begin_date, end_date, detail_file_text, platform_rows); },
+             [&] { platform_rows.clear(); });
 }
 
 }  // namespace yz::gateway

@@ -109,6 +109,21 @@ class PlatformState {
   GatewayResult reverse_message(const CallMeta& m, const std::string& omsgid, const std::string& oinfno);
   GatewayResult query_settlement(const CallMeta& m, const std::string& setl_id, const std::string& mdtrt_id,
                                  SettlementRecord& out);
+  // 3201/3202 (platform_gateway.h). Read-only: answers are not recorded under
+  // their msgid (a repeat recomputes). Settlements belong to fixmedins_code by
+  // their stay's. setl_time / reverse_time are the 2304's / 2305's (or 2601's)
+  // CallMeta::inf_time. YZ-PLATFORM-INPUT: a bad date or period, a detail file
+  // that does not parse (3202).
+  GatewayResult reconcile_totals(const CallMeta& m, const std::string& begin_date, const std::string& end_date,
+                                 const std::string& fixmedins_code, recon::Totals& out);
+  GatewayResult reconcile_detail(const CallMeta& m, const std::string& begin_date, const std::string& end_date,
+                                 const std::string& detail_file_text, std::vector<recon::Row>& platform_rows);
+  // The rows of the period for an institution (used by both).
+  void period_rows(const std::string& begin_date, const std::string& end_date, const std::string& fixmedins_code,
+                   std::vector<recon::Row>& out) const;
+
+  // Direct access for tests (injecting differences, bulk rows) and tools.
+  PlatformData& mutable_data() { return d_; }
 
   // Inspection (tests, the simulator's admin view).
   // The accumulators held for a person and year (zero with `year` set if none).
@@ -126,7 +141,7 @@ class PlatformState {
   std::string next_id(const char* prefix);
   YearAccum held(const std::string& psn_no, int year) const;
   // Undoes settlement `setl_id` (in force): accumulators, stay, record.
-  void undo_settlement(const std::string& setl_id, const std::string& reverse_setl_id);
+  void undo_settlement(const std::string& setl_id, const std::string& reverse_setl_id, const std::string& at);
 
   Options opt_;
   PlatformData d_;
@@ -188,6 +203,17 @@ class MemoryGateway : public PlatformGateway {
   GatewayResult reverse_message(const CallMeta& m, const std::string& omsgid, const std::string& oinfno) override;
   GatewayResult query_settlement(const CallMeta& m, const std::string& setl_id, const std::string& mdtrt_id,
                                  SettlementRecord& out) override;
+  GatewayResult reconcile_totals(const CallMeta& m, const std::string& begin_date, const std::string& end_date,
+                                 const std::string& fixmedins_code, recon::Totals& out) override;
+  GatewayResult reconcile_detail(const CallMeta& m, const std::string& begin_date, const std::string& end_date,
+                                 const std::string& detail_file_text, std::vector<recon::Row>& platform_rows) override;
+
+  // Runs fn on the state under the lock (tests: inject differences, bulk rows).
+  template <class Fn>
+  void edit(Fn fn) {
+    std::lock_guard lk(mu_);
+    fn(state_);
+  }
 
  private:
   // Runs `apply` (a PlatformState call) for infno under the lock, honouring the

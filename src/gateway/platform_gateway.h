@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/types.h"
+#include "recon/recon.h"
 
 namespace yz::gateway {
 
@@ -73,6 +74,11 @@ struct SettlementRecord {
   Settlement settlement;
   bool reversed = false;
   std::string reverse_setl_id;
+  // Reconciliation (3201/3202): when the platform recorded the settlement and
+  // its reversal, "yyyy-MM-dd HH:mm:ss". Taken from the 2304's / 2305's
+  // CallMeta::inf_time (the caller's clock: the in-memory platform has none);
+  // a reversal by 2601 takes the 2601's inf_time.
+  std::string setl_time, reverse_time;
 };
 
 class PlatformGateway {
@@ -93,6 +99,26 @@ class PlatformGateway {
                                         const std::string& oinfno) = 0;                                  // 2601
   virtual GatewayResult query_settlement(const CallMeta& m, const std::string& setl_id, const std::string& mdtrt_id,
                                          SettlementRecord& out) = 0;                                     // 5203
+
+  // 3201: the platform's totals (recon::totals of its rows, below) for the
+  // settlements of fixmedins_code whose forward or reverse row falls in
+  // [begin_date 00:00:00, end_date 23:59:59] ("yyyy-MM-dd").
+  // 3202: the plug-in sends its detail file (recon::write_detail) for the
+  // period; the platform checks that it parses (YZ-PLATFORM-INPUT otherwise)
+  // and answers with ITS OWN rows for the same period and institution, so the
+  // plug-in classifies every difference itself (recon::compare). Read-only.
+  // Defaults: Rejected YZ-PLATFORM-UNSUPPORTED (adapters without reconciliation).
+  virtual GatewayResult reconcile_totals(const CallMeta& m, const std::string& begin_date, const std::string& end_date,
+                                         const std::string& fixmedins_code, recon::Totals& out);          // 3201
+  virtual GatewayResult reconcile_detail(const CallMeta& m, const std::string& begin_date, const std::string& end_date,
+                                         const std::string& detail_file_text,
+                                         std::vector<recon::Row>& platform_rows);                         // 3202
 };
+
+// The reconciliation rows of a platform settlement record that fall in
+// [from, to] (times "yyyy-MM-dd HH:mm:ss"): its forward row if setl_time is in
+// it, its reverse row if reversed and reverse_time is in it.
+void recon_rows_of(const SettlementRecord& rec, const std::string& from, const std::string& to,
+                   std::vector<recon::Row>& out);
 
 }  // namespace yz::gateway

@@ -93,6 +93,8 @@ Status tx_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out);
 Status tx_2305(Service::Impl& s, const Envelope& env, pugi::xml_node out);
 Status tx_2601(Service::Impl& s, const Envelope& env, pugi::xml_node out);
 Status tx_5203(Service::Impl& s, const Envelope& env, pugi::xml_node out);
+Status tx_3201(Service::Impl& s, const Envelope& env, pugi::xml_node out);  // tx_recon.cpp
+Status tx_3202(Service::Impl& s, const Envelope& env, pugi::xml_node out);
 
 // Every <feedetail> of input/data, unique feedetl_sn.
 Status read_fee_lines(const Service::Impl& s, pugi::xml_node data, std::vector<FeeLine>& out);

@@ -324,6 +324,16 @@ GatewayResult JournaledGateway::query_settlement(const CallMeta& m, const std::s
                                                  const std::string& mdtrt_id, gateway::SettlementRecord& out) {
   return inner_->query_settlement(m, setl_id, mdtrt_id, out);
 }
+GatewayResult JournaledGateway::reconcile_totals(const CallMeta& m, const std::string& begin_date,
+                                                 const std::string& end_date, const std::string& fixmedins_code,
+                                                 recon::Totals& out) {
+  return inner_->reconcile_totals(m, begin_date, end_date, fixmedins_code, out);
+}
+GatewayResult JournaledGateway::reconcile_detail(const CallMeta& m, const std::string& begin_date,
+                                                 const std::string& end_date, const std::string& detail_file_text,
+                                                 std::vector<recon::Row>& platform_rows) {
+  return inner_->reconcile_detail(m, begin_date, end_date, detail_file_text, platform_rows);
+}
 
 GatewayResult JournaledGateway::admit(const CallMeta& m, const gateway::Admission& a, std::string& mdtrt_id) {
   PlatformCall c;

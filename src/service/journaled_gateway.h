@@ -109,6 +109,13 @@ class JournaledGateway : public gateway::PlatformGateway {
                                          const std::string& oinfno) override;
   gateway::GatewayResult query_settlement(const gateway::CallMeta& m, const std::string& setl_id,
                                           const std::string& mdtrt_id, gateway::SettlementRecord& out) override;
+  // 3201/3202 read nothing back into the ledger: forwarded, not journaled.
+  gateway::GatewayResult reconcile_totals(const gateway::CallMeta& m, const std::string& begin_date,
+                                          const std::string& end_date, const std::string& fixmedins_code,
+                                          recon::Totals& out) override;
+  gateway::GatewayResult reconcile_detail(const gateway::CallMeta& m, const std::string& begin_date,
+                                          const std::string& end_date, const std::string& detail_file_text,
+                                          std::vector<recon::Row>& platform_rows) override;
 
  private:
   template <class Send, class Replay, class Effects>

@@ -208,6 +208,11 @@ class Ledger {
   // working ledger (to an archive file for a durable ledger). Open calls and
   // unsettled stays stay.
   virtual Status archive(const std::string& cutoff, ArchiveReport& out);
+
+  // Reconciliation (3201/3202): the settlements (status settled, reversed or
+  // not) whose setl_time lies in [from, to] ("yyyy-MM-dd HH:mm:ss", bounds
+  // included), ordered by setl_id. Default: YZ-LEDGER-UNSUPPORTED.
+  virtual Status list_settlements(const std::string& from, const std::string& to, std::vector<SettlementEntry>& out);
 };
 
 std::unique_ptr<Ledger> make_memory_ledger();

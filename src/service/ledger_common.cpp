@@ -47,6 +47,11 @@ Status Ledger::list_calls(const CallQuery&, std::vector<PlatformCall>& out) {
   return Status::ok();
 }
 
+Status Ledger::list_settlements(const std::string&, const std::string&, std::vector<SettlementEntry>& out) {
+  out.clear();
+  return Status::error("YZ-LEDGER-UNSUPPORTED", "此账本不支持按期间列出结算（对账）");
+}
+
 Status Ledger::log_recovery(const RecoveryEntry&) { return Status::ok(); }
 
 Status Ledger::list_recovery(std::vector<RecoveryEntry>& out) {

@@ -73,6 +73,15 @@ class MemoryLedger : public Ledger {
     return Status::ok();
   }
 
+  Status list_settlements(const std::string& from, const std::string& to,
+                          std::vector<SettlementEntry>& out) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    out.clear();
+    for (const auto& [id, e] : settlements_)
+      if (e.setl_time >= from && e.setl_time <= to) out.push_back(e);
+    return Status::ok();
+  }
+
   // ---- journal ----
   bool journaled() const override { return true; }
 

@@ -116,6 +116,7 @@ const std::map<std::string, TxInfo>& transactions() {
       {"2401", {tx_2401, true, true}},   {"2301", {tx_2301, true, true}},   {"2302", {tx_2302, true, true}},
       {"2303", {tx_2303, false, true}},  {"2304", {tx_2304, true, true}},   {"2305", {tx_2305, true, true}},
       {"2601", {tx_2601, true, true}},   {"5203", {tx_5203, false, true}},
+      {"3201", {tx_3201, false, true}},  {"3202", {tx_3202, false, true}},  // reconciliation (tx_recon.cpp)
       {"Y101", {tx_premium_subsidy, false, false}},  // premium subsidy (GS/XZ/PS-SUB-PREMIUM): no platform call
   };
   return t;

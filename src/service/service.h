@@ -37,6 +37,7 @@ class Service {
   const PluginConfig& config() const;
 
   struct Impl;  // service/impl.h (internal)
+  Impl& impl() { return *impl_; }  // for in-process tools (reconcile.h)
 
  private:
   explicit Service(std::unique_ptr<Impl> impl);

@@ -291,6 +291,12 @@ class SqliteLedger : public Ledger {
     return read_settlement("msgid = ?1 AND status = 'settled'", msgid, out);
   }
 
+  Status list_settlements(const std::string& from, const std::string& to,
+                          std::vector<SettlementEntry>& out) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return list_settlements_locked(from, to, out);
+  }
+
   // ---- journal ----
   bool journaled() const override { return true; }
 
@@ -654,6 +660,13 @@ class SqliteLedger : public Ledger {
     if (rc == SQLITE_DONE) return Status::ok();
     if (rc != SQLITE_ROW) return fail(rc, "读取结算");
     SettlementEntry e;
+    if (Status r = settlement_of_row(s, e); !r) return r;
+    out = std::move(e);
+    return Status::ok();
+  }
+
+  // The settlement of the current row of a SELECT settlement_columns().
+  Status settlement_of_row(Stmt& s, SettlementEntry& e) {
     Settlement& st = e.settlement;
     int i = 0;
     e.msgid = s.col(i++);
@@ -678,8 +691,23 @@ class SqliteLedger : public Ledger {
     if (!decode_accum(s.col(i++), st.accum_before) || !decode_accum(s.col(i++), st.accum_after))
       return Status::error("YZ-LEDGER-CORRUPT", "账本中结算 " + e.msgid + " 的累计值无法解析");
     e.output_xml = s.col(i++);
-    out = std::move(e);
     return Status::ok();
+  }
+
+  Status list_settlements_locked(const std::string& from, const std::string& to, std::vector<SettlementEntry>& out) {
+    out.clear();
+    Stmt s = stmt("SELECT " + settlement_columns() +
+                  " FROM settlement WHERE status = 'settled' AND setl_time >= ?1 AND setl_time <= ?2 ORDER BY setl_id");
+    if (!s) return prep_error();
+    s.text(1, from).text(2, to);
+    for (;;) {
+      int rc = s.step();
+      if (rc == SQLITE_DONE) return Status::ok();
+      if (rc != SQLITE_ROW) return fail(rc, "列出结算");
+      SettlementEntry e;
+      if (Status r = settlement_of_row(s, e); !r) return r;
+      out.push_back(std::move(e));
+    }
   }
 
   Status put_stay_locked(const StayRecord& st) {
