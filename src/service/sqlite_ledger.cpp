@@ -1043,6 +1043,40 @@ Status SqliteLedger::archive(const std::string& cutoff, ArchiveReport& out) {
   out.file = opt_.archive_path;
   if (opt_.read_only) return Status::error("YZ-LEDGER-IO", "账本以只读方式打开，不能归档");
   if (!broken_.empty()) return Status::error(broken_, "本地账本此前写入失败，不能归档：请重新打开插件");
+  const std::string call_cond =
+      "state IN ('confirmed', 'rejected', 'resolved') AND"
+      " COALESCE(NULLIF(resolved_at, ''), NULLIF(answered_at, ''), sent_at) < ?1";
+  const std::string setl_cond =
+      "((status = 'settled' AND setl_time < ?1) OR (status = 'pending' AND created_at < ?1)) AND msgid NOT IN"
+      " (SELECT msgid FROM main.platform_call WHERE state IN ('sent', 'unknown'))";
+  const std::string stay_cond =
+      "setl_id <> '' AND updated_at < ?1 AND mdtrt_id NOT IN"
+      " (SELECT key FROM main.platform_call WHERE state IN ('sent', 'unknown'))";
+  const std::string line_cond = "mdtrt_id IN (SELECT mdtrt_id FROM main.stay WHERE " + stay_cond + ")";
+  struct Part {
+    const char* table;
+    std::string cond, key;
+    int64_t* count;
+  };
+  const Part parts[] = {
+      {"stay_line", line_cond, "(mdtrt_id, feedetl_sn) IN (SELECT mdtrt_id, feedetl_sn FROM arc.stay_line)", &out.lines},
+      {"stay", stay_cond, "mdtrt_id IN (SELECT mdtrt_id FROM arc.stay)", &out.stays},
+      {"settlement", setl_cond, "msgid IN (SELECT msgid FROM arc.settlement)", &out.settlements},
+      {"platform_call", call_cond, "msgid IN (SELECT msgid FROM arc.platform_call)", &out.calls},
+      {"his_response", "created_at < ?1", "msgid IN (SELECT msgid FROM arc.his_response)", &out.responses},
+      {"recovery_log", "at < ?1", "id IN (SELECT id FROM arc.recovery_log)", &out.recovery},
+  };
+  // Nothing old enough: no archive file, no writes.
+  bool any = false;
+  for (const Part& p : parts) {
+    Stmt q = stmt(std::string("SELECT EXISTS (SELECT 1 FROM main.") + p.table + " WHERE " + p.cond + ")");
+    if (!q) return prep_error();
+    q.text(1, cutoff);
+    const int rc = q.step();
+    if (rc != SQLITE_ROW) return fail(rc, "归档（检查）");
+    any = any || q.n(0) != 0;
+  }
+  if (!any) return Status::ok();
   {
     int fd = ::open(opt_.archive_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
@@ -1080,29 +1114,6 @@ Status SqliteLedger::archive(const std::string& cutoff, ArchiveReport& out) {
       !st)
     return st;
 
-  const std::string call_cond =
-      "state IN ('confirmed', 'rejected', 'resolved') AND"
-      " COALESCE(NULLIF(resolved_at, ''), NULLIF(answered_at, ''), sent_at) < ?1";
-  const std::string setl_cond =
-      "((status = 'settled' AND setl_time < ?1) OR (status = 'pending' AND created_at < ?1)) AND msgid NOT IN"
-      " (SELECT msgid FROM main.platform_call WHERE state IN ('sent', 'unknown'))";
-  const std::string stay_cond =
-      "setl_id <> '' AND updated_at < ?1 AND mdtrt_id NOT IN"
-      " (SELECT key FROM main.platform_call WHERE state IN ('sent', 'unknown'))";
-  const std::string line_cond = "mdtrt_id IN (SELECT mdtrt_id FROM main.stay WHERE " + stay_cond + ")";
-  struct Part {
-    const char* table;
-    std::string cond, key;
-    int64_t* count;
-  };
-  const Part parts[] = {
-      {"stay_line", line_cond, "(mdtrt_id, feedetl_sn) IN (SELECT mdtrt_id, feedetl_sn FROM arc.stay_line)", &out.lines},
-      {"stay", stay_cond, "mdtrt_id IN (SELECT mdtrt_id FROM arc.stay)", &out.stays},
-      {"settlement", setl_cond, "msgid IN (SELECT msgid FROM arc.settlement)", &out.settlements},
-      {"platform_call", call_cond, "msgid IN (SELECT msgid FROM arc.platform_call)", &out.calls},
-      {"his_response", "created_at < ?1", "msgid IN (SELECT msgid FROM arc.his_response)", &out.responses},
-      {"recovery_log", "at < ?1", "id IN (SELECT id FROM arc.recovery_log)", &out.recovery},
-  };
   // 1. Copy (the current version of a row wins), committed and synced in the archive.
   Status st = write_tx("归档（复制）", [&]() -> Status {
     for (const Part& p : parts) {

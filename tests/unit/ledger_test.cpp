@@ -816,6 +816,9 @@ TEST(SqliteLedger, ArchivalMovesOldSettledRecordsAndKeepsOpenOnes) {
   ASSERT_TRUE(l->put_stay(sample_stay("ZY-NEW")).is_ok());
   ASSERT_TRUE(l->record_response("M-NEW", "2301", "H", "<response/>").is_ok());
   ArchiveReport rep;
+  ASSERT_TRUE(l->archive("2021-01-01 00:00:00", rep).is_ok());  // nothing that old: no file
+  EXPECT_EQ(rep.total(), 0);
+  EXPECT_FALSE(fs::exists(path + ".archive"));
   ASSERT_TRUE(l->archive("2022-05-27 09:00:00", rep).is_ok());
   EXPECT_EQ(rep.calls, 1);        // M-OLD (M-OPEN is still open)
   EXPECT_EQ(rep.settlements, 1);  // S-OLD
