@@ -326,3 +326,65 @@ TEST(ReconService, WireRoundTripThroughSimulatorDispatch) {
 
 }  // namespace
 }  // namespace yz::service
+
+// The durable ledger: list_settlements by setl_time, and the fund amounts a
+// SQLite ledger keeps only in output_xml recovered for the detail rows (a
+// settled day reconciles 平 in totals and detail).
+#include <cstdlib>
+#include <filesystem>
+
+#include "service/sqlite_ledger.h"
+
+namespace yz::service {
+namespace {
+
+TEST(ReconService, SqliteLedgerDayIsBalanced) {
+  char tmpl[] = "/tmp/yz-recon-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  {
+    PluginConfig cfg;
+    ASSERT_TRUE(parse_plugin_config("test.xml", harness::config_xml("620702", 2), "/", cfg).is_ok());
+    std::unique_ptr<gateway::MemoryGateway> gw;
+    ASSERT_TRUE(gateway::MemoryGateway::from_persons_file(cfg.platform.persons_file, gw).is_ok());
+    auto clock = [] { return std::string("2023-10-20 10:00:00"); };
+    SqliteLedgerOptions lo;
+    lo.clock = clock;
+    std::unique_ptr<Ledger> ledger;
+    Status st = make_sqlite_ledger(dir + "/ledger.db", lo, ledger);
+    ASSERT_TRUE(st.is_ok()) << st.message();
+    Harness h;  // reuse its helpers over a service with the SQLite ledger
+    h.platform = gw.get();
+    h.svc.reset();
+    ASSERT_TRUE(Service::open_with(cfg, std::move(gw), std::move(ledger), clock, h.svc).is_ok());
+    settle(h, "P620702-TK-01");
+    const std::string rev = settle(h, "P620702-GE-01");
+    pugi::xml_document d;
+    ASSERT_EQ(h.call(Harness::request("2305", h.msgid(), "<setl_id>" + rev + "</setl_id>"), d), 0);
+
+    std::vector<SettlementEntry> listed;
+    ASSERT_TRUE(h.svc->impl().ledger->list_settlements("2023-10-20 00:00:00", "2023-10-20 23:59:59", listed).is_ok());
+    EXPECT_EQ(listed.size(), 2u);
+    ASSERT_TRUE(h.svc->impl().ledger->list_settlements("2023-10-21 00:00:00", "2023-10-21 23:59:59", listed).is_ok());
+    EXPECT_TRUE(listed.empty());
+
+    std::vector<recon::Row> local;
+    ASSERT_TRUE(local_recon_rows(h.svc->impl(), "2023-10-20", "2023-10-20", local).is_ok());
+    ASSERT_EQ(local.size(), 3u);
+    // TK-01, 50000.00: 390100 = (50000.00 - 500.00 deductible) x 80% = 39600.00, read back from output_xml.
+    EXPECT_EQ(local[0].fund[0], Fen::yuan(39600));
+
+    recon::Result r;
+    ReconcileOptions o;
+    o.begin_date = "2023-10-20";
+    o.force_detail = true;
+    ASSERT_TRUE(reconcile(*h.svc, o, r).is_ok());
+    EXPECT_TRUE(r.totals_equal);
+    EXPECT_TRUE(r.detail_run);
+    EXPECT_TRUE(r.diffs.empty()) << (r.diffs.empty() ? "" : r.diffs[0].field);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace yz::service
