@@ -141,7 +141,7 @@ Status local_recon_rows(Service::Impl& s, const std::string& b, const std::strin
     if (se && se->reversed) out.push_back(recon::reverse_row(row_of(*se), at));
   }
   for (const PlatformCall& c : undo) {
-    if (c.detail != "2304" || !in_period(c, at)) continue;
+    if ((!c.detail.empty() && c.detail != "2304") || !in_period(c, at)) continue;  // detail: oinfno
     std::optional<SettlementEntry> se;
     YZ_TRY(s.ledger->find_settlement_by_msgid(c.key, se));
     if (se && se->reversed) out.push_back(recon::reverse_row(row_of(*se), at));
