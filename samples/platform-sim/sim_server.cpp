@@ -571,6 +571,11 @@ void SimServer::Impl::do_accept(uint64_t gen) {
         beast::error_code e;
         s.close(e);
       } else {
+        // As the client does (transport/https_client.cpp): an answer written
+        // in more than one piece (TLS records of a large body) never waits
+        // for the client's delayed ACK (Nagle).
+        beast::error_code e;
+        s.set_option(tcp::no_delay(true), e);
         auto sess = std::make_shared<HttpsSession>(std::move(s), *this);
         sessions.push_back(sess);
         sess->run();
