@@ -155,6 +155,10 @@ bool PlatformState::begin(const CallMeta& m, const char* infno, const std::strin
   }
   auto it = d_.answers.find(m.msgid);
   if (it != d_.answers.end()) {
+    if (it->second.blocked) {  // a 2601 came first (reverse_message): refused for good
+      ans = it->second;
+      return true;
+    }
     if (it->second.infno != infno || it->second.key != key) {
       ans.result = reject(kReused, "报文 ID " + q(m.msgid) + " 已用于另一笔交易（" + it->second.infno + " " +
                                        q(it->second.key) + "）");
@@ -431,8 +435,15 @@ GatewayResult PlatformState::reverse_message(const CallMeta& m, const std::strin
       if (omsgid.empty()) return reject(kInput, "原报文 ID（omsgid）缺失");
       if (omsgid == m.msgid) return reject(kInput, "原报文 ID（omsgid）不能是本报文的 msgid");
       auto it = d_.answers.find(omsgid);
-      if (it == d_.answers.end())
+      if (it == d_.answers.end()) {
+        // It may still be on its way (sent by a client that gave up waiting):
+        // it must never take effect, so the msgid is refused from now on.
+        Answer& tomb = d_.answers[omsgid];
+        tomb.infno = oinfno;
+        tomb.blocked = true;
+        tomb.result = reject(kReversedCode, "报文 ID " + q(omsgid) + " 已被冲正（2601 先于原交易到达），不予受理");
         return ok_with(std::string(kNoSuchMessage) + ": 平台没有收到原交易 " + q(omsgid) + "，无需冲正");
+      }
       Answer& orig = it->second;
       if (!oinfno.empty() && oinfno != orig.infno)
         return reject(kInput, "原交易编号 oinfno " + q(oinfno) + " 与原报文的交易 " + orig.infno + " 不符");

@@ -28,7 +28,10 @@
 //   longer be undone), YZ-PLATFORM-INPUT (a malformed call).
 // - 2601 (reverse_message) of a msgid the platform never accepted, or whose
 //   answer was a refusal, is Ok with empty err_code and err_msg starting with
-//   kNoSuchMessage: it never took effect.
+//   kNoSuchMessage: it never took effect, and never will: a msgid the platform
+//   had not received is blocked (the request may still be on its way from a
+//   client that gave up on it); if it arrives later it is refused with
+//   YZ-PLATFORM-REVERSED and changes nothing.
 #pragma once
 
 #include <cstdint>
@@ -73,6 +76,7 @@ struct PlatformData {
     SettlementRecord record;           // 5203
     std::vector<FeeLine> lines;        // 2301: added; 2302: removed
     bool undone = false;               // reversed by 2601
+    bool blocked = false;              // a 2601 came before it: the msgid is refused for good
   };
   std::map<std::string, PersonRecord> persons;        // by psn_no
   std::map<std::string, StayRecord> stays;            // by mdtrt_id

@@ -862,8 +862,14 @@ TEST_F(MemoryGatewayTest, FaultUnknownBeforeApplying) {
   EXPECT_EQ(gw_->query_settlement(meta("5203"), "", s.mdtrt_id, rec).err_code, "YZ-PLATFORM-NOT-FOUND");
   EXPECT_EQ(gw_->accum(psn, 2023), before);
   EXPECT_EQ(gw_->reverse_message(meta("2601"), m.msgid, "2304").err_msg.rfind(kNoSuchMessage, 0), 0u);
-  // Retrying with the same msgid applies it now.
-  ASSERT_TRUE(gw_->settle(m, st, setl_id).ok());
+  // The 2601 came first: that msgid can never take effect (a request still on
+  // its way is refused when it arrives); a new msgid settles.
+  r = gw_->settle(m, st, setl_id);
+  EXPECT_EQ(r.err_code, "YZ-PLATFORM-REVERSED");
+  EXPECT_TRUE(setl_id.empty());
+  EXPECT_EQ(gw_->accum(psn, 2023), before);
+  EXPECT_TRUE(gw_->reverse_message(meta("2601"), m.msgid, "2304").ok());  // again: still nothing to undo
+  ASSERT_TRUE(gw_->settle(meta("2304"), st, setl_id).ok());
   EXPECT_FALSE(setl_id.empty());
   EXPECT_EQ(gw_->accum(psn, 2023), st.accum_after);
 }
