@@ -253,6 +253,32 @@ GatewayResult JournaledGateway::journaled(const CallMeta& m, PlatformCall c, Sen
   std::optional<PlatformCall> ex;
   if (Status st = ledger_.journal_sent(c, ex); !st) return not_sent(st);
   probe("after_sent", c.infno);
+  if (ex && ex->open() && c.infno != "2601") {
+    // A 2601 undoing this call whose outcome is not known decides it: it is
+    // sent again first (with its own msgid). Never this call meanwhile: the
+    // platform would answer it as done and the undo could land afterwards.
+    CallQuery uq;
+    uq.infno = "2601";
+    uq.key = c.msgid;
+    uq.states = {CallState::Sent, CallState::Unknown};
+    std::vector<PlatformCall> undos;
+    if (Status st = ledger_.list_calls(uq, undos); !st) return not_sent(st);
+    if (!undos.empty()) {
+      for (const PlatformCall& u : undos) {
+        CallMeta um = m;
+        um.infno = "2601";
+        um.msgid = u.msgid;
+        JournalScope scope(u.his_msgid);
+        reverse_message(um, u.key, u.detail);
+      }
+      std::vector<PlatformCall> still;
+      if (Status st = ledger_.list_calls(uq, still); !st) return not_sent(st);
+      if (!still.empty())
+        return {Outcome::Unknown, "",
+                "交易 " + c.msgid + " 的冲正（2601 " + still.front().msgid + "）结果未知，确认前不能重发该交易"};
+      if (Status st = ledger_.find_call(c.msgid, ex); !st) return not_sent(st);
+    }
+  }
   bool resend = false;
   if (ex) {
     if (ex->applied()) {

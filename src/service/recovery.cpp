@@ -184,6 +184,31 @@ Status resolve_call(Service::Impl& s, const std::string& msgid, PlatformCall& ou
   std::optional<PlatformCall> row;
   if (Status st = s.ledger->find_call(msgid, row); !st) return st;
   if (!row) return Status::error("YZ-LEDGER-IO", "账本中没有平台交易 " + msgid);
+  if (row->open() && row->infno != "2601") {
+    // A 2601 undoing this call, left open, decides it: it is resolved first,
+    // and while its outcome is unknown the call is neither resolved nor sent
+    // again (found applied now, it could still be undone afterwards).
+    CallQuery uq;
+    uq.infno = "2601";
+    uq.key = msgid;
+    uq.states = {CallState::Sent, CallState::Unknown};
+    std::vector<PlatformCall> undos;
+    if (Status st = s.ledger->list_calls(uq, undos); !st) return st;
+    bool undo_open = false;
+    for (const PlatformCall& u : undos) {
+      PlatformCall now;
+      if (Status st = resolve_call(s, u.msgid, now, wait); !st) return st;
+      undo_open = undo_open || now.open();
+    }
+    if (!undos.empty()) {
+      if (Status st = s.ledger->find_call(msgid, row); !st) return st;
+      if (!row) return Status::error("YZ-LEDGER-IO", "账本中没有平台交易 " + msgid);
+      if (undo_open && row->open()) {
+        out = std::move(*row);
+        return Status::ok();
+      }
+    }
+  }
   if (row->open()) {
     JournalScope scope(row->his_msgid);
     Envelope env;

@@ -196,6 +196,27 @@ std::string error_response(Service::Impl& s, const Status& st, const Envelope& e
   return b.str();
 }
 
+// -2 means "nothing changed". A retry of a msgid whose platform call (of the
+// same transaction) took effect, or may have, cannot say that when it fails on
+// the way to its recorded answer (the platform unreachable at sign-in after a
+// restart, the 1101 a 2401 asks first …): that is -1, and a later retry of the
+// same msgid answers it. The msgid's own refusals (YZ-MSGID-*) stay -2.
+Status unless_applied(Service::Impl& s, const Envelope& env, const Status& st) {
+  if (infcode_of(st) != -2 || st.code().rfind("YZ-MSGID-", 0) == 0 || !s.ledger->journaled()) return st;
+  CallQuery q;
+  q.his_msgid = env.msgid;
+  q.infno = env.infno;
+  std::vector<PlatformCall> calls;
+  if (Status l = s.ledger->list_calls(q, calls); !l)
+    return Status::error(kErrSystem, st.message() + "（且无法读取本地账本确认此前的提交: " + l.message() + "）");
+  for (const PlatformCall& c : calls)
+    if (c.applied() || c.open())
+      return Status::error(kErrUnknown, "报文 ID " + env.msgid + " 的交易此前已提交医保平台（" + c.msgid + "，" +
+                                            call_state_code(c.state) + "），本次未能取得其结果（" + st.code() + ": " +
+                                            st.message() + "）；请稍后用同一 msgid 重试");
+  return st;
+}
+
 }  // namespace
 
 Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -298,6 +319,7 @@ int Service::call(std::string_view request, std::string& response) {
     codec::ResponseBuilder ok(0, "", "", env.msgid, env.inf_time, s.clock());
     if (st) st = tx->second.handler(s, env, ok.output());
     if (!st) {
+      if (tx->second.changes_state) st = unless_applied(s, env, st);
       response = error_response(s, st, env);
       return infcode_of(st);
     }

@@ -957,5 +957,103 @@ TEST(LedgerCli, ListsOpenUnknownResolvedAndExports) {
   EXPECT_EQ(status, 1);
 }
 
+// Found by the crash harness (tests/crash): a 2601 that undoes a call, left
+// open (its answer lost), decides that call. Before it is known, the call is
+// neither sent again nor resolved as applied; else the HIS hears "done" and
+// the undo lands afterwards.
+TEST(Recovery, AnOpenUndoDecidesItsOriginal_AnAdmissionIsNotAnsweredDoneThenUndone) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string m = a.msgid();
+  const std::string req = Harness::request(
+      "2401", m, "<psn_no>P620702-DB12-01</psn_no><med_type>21</med_type><begntime>2023-10-01</begntime><mdtrt_id>ZY-U1</mdtrt_id>");
+  platform->inject("2401", Fault::UnknownAfter);  // admitted there, the answer lost
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(req, d), -1);
+  a.crash();
+  platform->inject("2601", Fault::UnknownAfter);  // recovery's undo lands, its answer is lost
+  ASSERT_TRUE(a.open().is_ok());
+  EXPECT_TRUE(a.find(m)->open());
+  EXPECT_EQ(platform->snapshot().data().stays.count("ZY-U1"), 0u);
+  // The HIS retries m: the undo is settled first (sent again), so m is reversed.
+  EXPECT_EQ(a.call(req, d), -2) << d.child("response").child_value("err_msg");
+  EXPECT_EQ(err_code(d), "YZ-MSGID-REVERSED");
+  EXPECT_FALSE(a.find(m)->open());
+  EXPECT_FALSE(a.find(m)->undone_by.empty());
+  EXPECT_EQ(platform->calls("2401"), 1);
+  const std::string again = Harness::request(
+      "2401", a.msgid(), "<psn_no>P620702-DB12-01</psn_no><med_type>21</med_type><begntime>2023-10-01</begntime><mdtrt_id>ZY-U1</mdtrt_id>");
+  ASSERT_EQ(a.call(again, d), 0) << d.child("response").child_value("err_msg");
+  EXPECT_EQ(platform->snapshot().data().stays.count("ZY-U1"), 1u);
+}
+
+TEST(Recovery, AnOpenUndoDecidesItsOriginal_ASettlementThatLandedLateIsUndoneNotAnswered) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  platform->inject("2304", Fault::UnknownBefore);  // still on its way
+  platform->inject("2601", Fault::UnknownBefore);  // the undo is lost as well
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -1);  // 5203: not there; the 2601's outcome unknown
+  ASSERT_TRUE(a.find(m)->open());
+  ASSERT_TRUE(a.find(m)->settlement);
+  // m reaches the platform late (before the undo): it settles there.
+  CallMeta sm;
+  sm.infno = "9001";
+  sm.msgid = "LATE-SIGN-IN";
+  sm.fixmedins_code = kHospital;
+  std::string sign_no;
+  ASSERT_TRUE(platform->sign_in(sm, sign_no).ok());
+  CallMeta lm = sm;
+  lm.infno = "2304";
+  lm.msgid = m;
+  lm.sign_no = sign_no;
+  std::string late;
+  ASSERT_TRUE(platform->settle(lm, *a.find(m)->settlement, late).ok());
+  EXPECT_EQ(platform_settlements(*platform), 1u);
+  // The HIS retries m: the undo goes first and takes the settlement back.
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -2) << d.child("response").child_value("err_msg");
+  EXPECT_EQ(err_code(d), "YZ-MSGID-REVERSED");
+  EXPECT_EQ(platform_settlements(*platform), 0u);
+  ASSERT_EQ(a.call(Station::settle_req(a.msgid(), mdtrt), d), 0) << d.child("response").child_value("err_msg");
+  EXPECT_EQ(platform_settlements(*platform), 1u);
+}
+
+// Found by the crash harness: after a restart the plug-in signs in again; if
+// that fails, a retry of a msgid that did settle must not hear "nothing
+// changed" (-2), but -1 (retry), and the next retry answers the settlement.
+TEST(Recovery, ARetryOfAnAppliedMsgidIsNeverToldNothingChanged) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  a.flaky->fail_next_response = true;
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -1);  // settled; the HIS response not recorded
+  a.crash();
+  ASSERT_TRUE(a.open().is_ok());
+  platform->inject("9001", Fault::Failed);
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -1) << d.child("response").child_value("err_msg");
+  EXPECT_EQ(err_code(d), "YZ-PLATFORM-UNKNOWN");
+  ASSERT_EQ(a.call(Station::settle_req(m, mdtrt), d), 0) << d.child("response").child_value("err_msg");
+  EXPECT_STREQ(setlinfo(d).child_value("maf_pay"), "4738.50");
+  EXPECT_EQ(platform->calls("2304"), 1);
+  // A 2401 whose admission took effect: the 1101 it asks first fails.
+  const std::string adm = Harness::request(
+      "2401", a.msgid(), "<psn_no>P620702-DB12-01</psn_no><med_type>21</med_type><begntime>2023-11-01</begntime><mdtrt_id>ZY-U2</mdtrt_id>");
+  a.flaky->fail_next_response = true;
+  EXPECT_EQ(a.call(adm, d), -1);
+  platform->inject("1101", Fault::Failed);
+  EXPECT_EQ(a.call(adm, d), -1) << d.child("response").child_value("err_msg");
+  ASSERT_EQ(a.call(adm, d), 0) << d.child("response").child_value("err_msg");
+  EXPECT_STREQ(d.child("response").child("output").child("result").child_value("mdtrt_id"), "ZY-U2");
+}
+
 }  // namespace
 }  // namespace yz::service
