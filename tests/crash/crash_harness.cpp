@@ -332,6 +332,7 @@ struct Figures {
   std::map<std::string, int> faults;       // kind -> injected
   int sim_soft_restarts = 0, sim_hard_restarts = 0, sim_kills_mid_run = 0;
   int backstop_kills = 0;                  // failpoint/his runs that the timer ended
+  int sim_port_changes = 0;                // the simulator could not get its ports back
   std::vector<int> open_ms;
 };
 
@@ -378,9 +379,21 @@ struct Harness {
 
   bool restart_sim_hard() {
     sim.kill9();
-    if (!sim.start()) {
-      std::printf("harness: the simulator did not come back on ports %u/%u: %s\n", sim.port, sim.admin_port,
-                  tail_of(sim.log).c_str());
+    // On the same ports (the plug-in configs name them); should another
+    // process have taken one meanwhile, on new ones, with the configs rewritten.
+    bool up = false;
+    for (int i = 0; i < 3 && !up; ++i) {
+      if (i > 0) std::this_thread::sleep_for(200ms);
+      up = sim.start();
+    }
+    if (!up) {
+      sim.port = sim.admin_port = 0;
+      up = sim.start();
+      for (const Hospital& h : hospitals) up = up && write_config(opt, sim, h);
+      if (up) ++fig.sim_port_changes;
+    }
+    if (!up) {
+      std::printf("harness: the simulator did not come back: %s\n", tail_of(sim.log).c_str());
       return false;
     }
     ++fig.sim_hard_restarts;
@@ -998,8 +1011,9 @@ int main(int argc, char** argv) {
   std::printf("); failpoint/his runs ended by the backstop timer: %d\n", f.backstop_kills);
   std::printf("simulator: faults injected");
   for (const auto& [k, n] : f.faults) std::printf(" %s %d", k.c_str(), n);
-  std::printf("; restarts: %d soft (POST /restart), %d kill -9 (%d of them while a driver ran)\n",
-              f.sim_soft_restarts, f.sim_hard_restarts, f.sim_kills_mid_run);
+  std::printf("; restarts: %d soft (POST /restart), %d kill -9 (%d of them while a driver ran%s)\n",
+              f.sim_soft_restarts, f.sim_hard_restarts, f.sim_kills_mid_run,
+              f.sim_port_changes ? (", " + std::to_string(f.sim_port_changes) + " on new ports").c_str() : "");
   if (!f.open_ms.empty())
     std::printf("yz_open (with recovery): median %d ms, max %d ms\n", f.open_ms[f.open_ms.size() / 2], f.open_ms.back());
   const double total_s = seconds_since(t0);
