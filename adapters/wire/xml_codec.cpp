@@ -75,22 +75,8 @@ Status check_reference(std::string_view s, size_t i) {
   for (std::string_view p : kPredefined)
     if (starts(s, i, p)) return Status::ok();
   if (i + 1 < s.size() && s[i + 1] == '#') {
-    size_t j = i + 2;
-    const bool hex = j < s.size() && s[j] == 'x';
-    if (hex) ++j;
     uint64_t v = 0;
-    size_t digits = 0;
-    for (; j < s.size() && s[j] != ';'; ++j) {
-      const char ch = s[j];
-      int d;
-      if (ch >= '0' && ch <= '9') d = ch - '0';
-      else if (hex && ch >= 'a' && ch <= 'f') d = ch - 'a' + 10;
-      else if (hex && ch >= 'A' && ch <= 'F') d = ch - 'A' + 10;
-      else break;
-      if (++digits > 8) break;
-      v = v * (hex ? 16 : 10) + uint64_t(d);
-    }
-    if (digits > 0 && j < s.size() && s[j] == ';' && xml_char(v)) return Status::ok();
+    if (codec::char_ref_value(s, i, v) && xml_char(v)) return Status::ok();
     return fail("invalid character reference at " + where(s, i) + " (非法的字符引用)");
   }
   size_t e = i + 1;

@@ -136,22 +136,8 @@ Status check_utf8(std::string_view s) {
 
 // A character reference "&#123;" / "&#x7B;" at s[i] (s[i] == '&', s[i+1] == '#').
 Status check_char_ref(std::string_view s, size_t i) {
-  size_t j = i + 2;
-  const bool hex = j < s.size() && s[j] == 'x';
-  if (hex) ++j;
   uint64_t v = 0;
-  size_t digits = 0;
-  for (; j < s.size() && s[j] != ';'; ++j) {
-    const char ch = s[j];
-    int d;
-    if (ch >= '0' && ch <= '9') d = ch - '0';
-    else if (hex && ch >= 'a' && ch <= 'f') d = ch - 'a' + 10;
-    else if (hex && ch >= 'A' && ch <= 'F') d = ch - 'A' + 10;
-    else break;
-    if (++digits > 8) break;
-    v = v * (hex ? 16 : 10) + uint64_t(d);
-  }
-  if (digits == 0 || j >= s.size() || s[j] != ';' || !allowed_code_point(uint32_t(v)) || v > 0x10FFFF)
+  if (!char_ref_value(s, i, v) || !allowed_code_point(uint32_t(v)) || v > 0x10FFFF)
     return fail(kXml, "XML 格式错误（第 " + std::to_string(line_of(s, i)) + " 行）: 非法的字符引用");
   return Status::ok();
 }
@@ -735,6 +721,27 @@ Status parse_strict(std::string_view xml, const XmlLimits& limits, const char* r
   LimitWalker w(limits.max_depth);
   doc.traverse(w);
   return w.st;
+}
+
+bool char_ref_value(std::string_view s, size_t i, uint64_t& value) {
+  size_t j = i + 2;
+  const bool hex = j < s.size() && s[j] == 'x';
+  if (hex) ++j;
+  uint64_t v = 0;
+  size_t digits = 0;
+  for (; j < s.size() && s[j] != ';'; ++j) {
+    const char ch = s[j];
+    int d;
+    if (ch >= '0' && ch <= '9') d = ch - '0';
+    else if (hex && ch >= 'a' && ch <= 'f') d = ch - 'a' + 10;
+    else if (hex && ch >= 'A' && ch <= 'F') d = ch - 'A' + 10;
+    else break;
+    if (++digits > 8) break;
+    v = v * (hex ? 16 : 10) + uint64_t(d);
+  }
+  if (digits == 0 || j >= s.size() || s[j] != ';') return false;
+  value = v;
+  return true;
 }
 
 }  // namespace yz::codec

@@ -54,6 +54,10 @@ Status parse_strict(std::string_view xml, const XmlLimits& limits, const char* r
 // XML white space; the trimmed text (text and CDATA) of a leaf element into
 // `out`, or, if `el` holds an element, that element (then `out` is untouched).
 size_t first_invalid_utf8(std::string_view s);
+// The value of the character reference "&#123;" / "&#x7B;" at s[i] (s[i] == '&',
+// s[i+1] == '#'): at most 8 digits and a closing ';'. Returns false when it is
+// not well formed; which code points are allowed is the caller's check.
+bool char_ref_value(std::string_view s, size_t i, uint64_t& value);
 const char* parse_status_zh(pugi::xml_parse_status st);
 std::string_view trim(std::string_view v);
 pugi::xml_node leaf_value(pugi::xml_node el, std::string& out);
