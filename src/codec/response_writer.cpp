@@ -337,6 +337,10 @@ void settlement_output(Out& o, const Settlement& s, const std::string& msgid, co
   put(o, "yz_ma_category", s.assistance_category ? policy::category_code(*s.assistance_category) : "");
   put_flag(o, "yz_major_disease", s.major_disease);
   put(o, "yz_major_disease_list", s.major_disease_list);
+  // The stay's dates: the slip prints them and the monitoring exports count a
+  // stay in its discharge year. Empty for a settlement rebuilt without its stay.
+  put(o, "yz_begndate", s.begndate.y ? s.begndate.str() : std::string());
+  put(o, "yz_enddate", s.enddate.y ? s.enddate.str() : std::string());
   o.close();
 
   o.open("setldetail");

@@ -128,6 +128,8 @@ Status settle(const policy::Registry& reg, const SettleRequest& req, Settlement&
     out = Settlement{};
     out.mdtrt_id = stay.mdtrt_id;
     out.psn_no = req.person->psn_no;
+    out.begndate = stay.begndate;
+    out.enddate = stay.enddate;
     out.med_type = stay.med_type;
     out.insutype = req.person->insutype;
     out.region_id = pol.region->id;

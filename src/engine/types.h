@@ -159,6 +159,7 @@ struct Alert {
 
 struct Settlement {
   std::string mdtrt_id, psn_no;
+  Date begndate, enddate;                   // the stay's (enddate: the year it counts in)
   int med_type = 21;
   std::string insutype;
   std::string region_id, region_admdvs, policy_version;

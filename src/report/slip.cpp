@@ -75,6 +75,8 @@ Status read_output(pugi::xml_node output, const std::string& where, SlipSettleme
   YZ_TRY(r.text(si, "setl_id", s.setl_id, false));
   YZ_TRY(r.text(si, "mdtrt_id", s.mdtrt_id));
   YZ_TRY(r.text(si, "psn_no", s.psn_no));
+  YZ_TRY(r.text(si, "yz_begndate", s.begndate, false));  // absent in outputs of 0.1
+  YZ_TRY(r.text(si, "yz_enddate", s.enddate, false));
   YZ_TRY(r.text(si, "setl_time", s.setl_time, false));
   YZ_TRY(r.text(si, "med_type", s.med_type, false));
   YZ_TRY(r.text(si, "insutype", s.insutype, false));
@@ -201,9 +203,12 @@ TemplateData slip_data(const SlipHeader& h, const std::vector<SlipSettlement>& v
     t.set("mdtrt_id", s.mdtrt_id);
     t.set("setl_id", or_dash(s.setl_id));
     t.set("setl_time", or_dash(s.setl_time));
-    t.set("begndate", or_dash(h.begndate));
-    t.set("enddate", or_dash(h.enddate));
-    std::string stay = h.begndate.empty() && h.enddate.empty() ? "—" : or_dash(h.begndate) + " 至 " + or_dash(h.enddate);
+    // The header's dates (given by the HIS) win over the settlement's own.
+    const std::string& bd = h.begndate.empty() ? s.begndate : h.begndate;
+    const std::string& ed = h.enddate.empty() ? s.enddate : h.enddate;
+    t.set("begndate", or_dash(bd));
+    t.set("enddate", or_dash(ed));
+    std::string stay = bd.empty() && ed.empty() ? "—" : or_dash(bd) + " 至 " + or_dash(ed);
     t.set("stay", stay);
     t.set("med_type", s.med_type);
     t.set("med_type_name", or_dash(med_type_name(s.med_type)));

@@ -42,7 +42,7 @@ struct SlipAlert {
 
 // What the slip needs of one settlement output.
 struct SlipSettlement {
-  std::string setl_id, mdtrt_id, psn_no, setl_time, med_type, insutype, policy, psn_category, ma_category;
+  std::string setl_id, mdtrt_id, psn_no, begndate, enddate, setl_time, med_type, insutype, policy, psn_category, ma_category;
   Fen medfee_sumamt, fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, act_pay_dedc;
   Fen hifp_pay, hifmi_pay, maf_pay, oth_pay, fund_pay_sumamt, psn_part_amt, acct_pay, psn_cash_pay, hosp_part_amt;
   Fen tilt_pay;  // yz_tilt_pay (inside maf_pay)
@@ -55,7 +55,7 @@ struct SlipSettlement {
 struct SlipHeader {
   std::string hospital_name, hospital_code;
   std::string psn_name;
-  std::string begndate, enddate;  // yyyy-MM-dd, may be empty
+  std::string begndate, enddate;  // yyyy-MM-dd, may be empty: the settlement's own (setlinfo) are used
   std::string deposit_rule;       // the deposit rule applied, as given (e.g. "GS-DEP-WAIVE 免交住院押金")
 };
 

@@ -118,7 +118,7 @@ TEST(ResponseWriter, EnvelopeAndSetlinfoFieldsOfSection3) {
       "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "hifmi_pay", "maf_pay", "oth_pay",
       "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "hosp_part_amt", "setl_time", "med_type",
       "insutype", "medins_setl_id", "yz_tilt_pay", "yz_supp_pay", "yz_policy", "yz_psn_category", "yz_ma_category",
-      "yz_major_disease", "yz_major_disease_list"};
+      "yz_major_disease", "yz_major_disease_list", "yz_begndate", "yz_enddate"};
   EXPECT_EQ(child_names(si), expected);
   EXPECT_EQ(text(si, "setl_id"), "");    // 2303: no settlement ID yet
   EXPECT_EQ(text(si, "setl_time"), "");  // the engine has no clock
