@@ -41,6 +41,18 @@ struct TempDir {
 
 std::string fixed_clock() { return "2023-10-20 10:00:00"; }
 
+SettlementEntry entry(std::string setl_id, std::string mdtrt_id, std::string psn_no, std::string msgid,
+                      std::string setl_time, Settlement s) {
+  SettlementEntry e;
+  e.setl_id = std::move(setl_id);
+  e.mdtrt_id = std::move(mdtrt_id);
+  e.psn_no = std::move(psn_no);
+  e.msgid = std::move(msgid);
+  e.setl_time = std::move(setl_time);
+  e.settlement = std::move(s);
+  return e;
+}
+
 Settlement sample_settlement(const std::string& mdtrt_id, const std::string& psn_no) {
   // Figures of a DB12 stay of 50000.00 in Gansu (service_test.cpp's hand-worked case).
   Settlement s;
@@ -170,7 +182,9 @@ class LedgerContract : public ::testing::TestWithParam<Kind> {
   }
   // Durable ledgers are closed and opened again between writing and reading.
   void reopen() {
-    if (GetParam().durable) ASSERT_TRUE(open());
+    if (GetParam().durable) {
+      ASSERT_TRUE(open());
+    }
   }
 };
 
@@ -220,8 +234,8 @@ TEST_P(LedgerContract, StaysKeepTheirLinesInOrder) {
 }
 
 TEST_P(LedgerContract, SettlementsKeepTheirFigures) {
-  SettlementEntry e{"S1", "ZY-1", "P620702-DB12-01", "M1", "2023-10-20 10:00:00",
-                    sample_settlement("ZY-1", "P620702-DB12-01")};
+  SettlementEntry e = entry("S1", "ZY-1", "P620702-DB12-01", "M1", "2023-10-20 10:00:00",
+                            sample_settlement("ZY-1", "P620702-DB12-01"));
   e.his_msgid = "M1";
   e.output_xml = "<output><setlinfo><setl_id>S1</setl_id></setlinfo></output>";
   ASSERT_TRUE(ledger->put_settlement(e).is_ok());
@@ -291,7 +305,7 @@ TEST_P(LedgerContract, AnswerAndEffectsAreRecordedTogether) {
   c.answered_at = "2023-10-20 10:00:01";
   CallEffects fx;
   fx.at = c.answered_at;
-  SettlementEntry e{"S1", "ZY-1", "P620702-DB12-01", "M1", c.answered_at, *c.settlement};
+  SettlementEntry e = entry("S1", "ZY-1", "P620702-DB12-01", "M1", c.answered_at, *c.settlement);
   e.output_xml = "<output><setlinfo><setl_id>S1</setl_id></setlinfo></output>";
   fx.new_settlement = e;
   fx.stay_id = "ZY-1";
@@ -781,7 +795,9 @@ TEST(SqliteLedger, FailedFsyncStopsEveryWriteUntilReopened) {
   // row is there, it is an open call (recovery asks the platform), never more.
   std::optional<PlatformCall> got;
   ASSERT_TRUE(l->find_call("M1", got).is_ok());
-  if (got) EXPECT_TRUE(got->open());
+  if (got) {
+    EXPECT_TRUE(got->open());
+  }
 }
 
 TEST(SqliteLedger, ArchivalMovesOldSettledRecordsAndKeepsOpenOnes) {
@@ -803,7 +819,7 @@ TEST(SqliteLedger, ArchivalMovesOldSettledRecordsAndKeepsOpenOnes) {
   c.answered_at = now;
   CallEffects fx;
   fx.at = now;
-  fx.new_settlement = SettlementEntry{"S-OLD", "ZY-OLD", "P620702-DB12-01", "M-OLD", now, *c.settlement};
+  fx.new_settlement = entry("S-OLD", "ZY-OLD", "P620702-DB12-01", "M-OLD", now, *c.settlement);
   fx.stay_id = "ZY-OLD";
   fx.set_setl_id = "S-OLD";
   ASSERT_TRUE(l->journal_update(c, fx).is_ok());
