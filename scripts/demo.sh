@@ -8,8 +8,10 @@
 # simulator stops, and every sample case is settled with the offline calculator.
 #
 # The simulator keeps its state in var/platform-sim/ (certificates, signing
-# secret, journal): a second run admits the same stays again under new
-# mdtrt_ids (--run-id), on top of the accumulators of the runs before.
+# secret, journal) and each hospital's plug-in its ledger in var/ledger/
+# (SQLite): a second run admits the same stays again under new mdtrt_ids
+# (--run-id), on top of the accumulators of the runs before. At the end of the
+# day the Zhangye hospital reconciles with the platform (3201/3202).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -21,7 +23,7 @@ banner() {
   echo "=================================================================="
 }
 
-mkdir -p var
+mkdir -p var/ledger
 ready=var/platform-sim.ready
 rm -f "$ready"
 build/yizhan-platform-sim --state-dir var/platform-sim --persons samples/platform-sim/persons.xml \
@@ -49,6 +51,13 @@ echo
 banner "Discharge through the plug-in over HTTPS/XML: a Zhoushan hospital (Zhejiang)"
 build/his-client --lib build/libyizhan.so --config samples/his-client/yizhan-zhoushan-platform.xml \
   --run-id "$run_id" samples/his-client/stays/zhoushan-db.xml
+echo
+banner "End of day: the Zhangye hospital reconciles today's settlements with the platform (3201, 3202)"
+# Exit 5 means 不平 (e.g. var/ledger/ was removed but the platform kept its
+# records): the report says which settlements differ; the demo goes on.
+rc=0
+build/yizhan reconcile --config config/yizhan-platform.xml --date "$(date +%F)" --detail || rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 5 ] || { echo "demo: reconciliation failed (exit $rc)" >&2; exit 1; }
 echo
 stop_sim
 trap - EXIT
