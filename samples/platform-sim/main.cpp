@@ -37,7 +37,12 @@ const char* kUsage =
     "clients must trust is state-dir/ca.crt; client.crt/client.key serve mutual TLS.\n"
     "Admin (curl http://127.0.0.1:ADMIN/...): POST /fault (body \"infno=2304 kind=drop-after\n"
     "times=1 delay_ms=0\"), POST /clear, POST /restart, GET /settlements, GET /accum?psn_no=P&year=Y,\n"
-    "GET /requests?infno=N, GET /health.\n";
+    "GET /requests?infno=N, GET /health.\n"
+    "Reconciliation faults (journaled): POST /recon-fault with a body such as\n"
+    "  \"kind=forget setl_id=S\"  \"kind=amount setl_id=S field=fund_390100 delta=-100.00\"\n"
+    "  \"kind=reverse setl_id=S\"  \"kind=unreverse setl_id=S\"\n"
+    "  \"kind=phantom psn_no=P mdtrt_id=M fixmedins_code=H medfee_sumamt=1000.00 fund_pay_sumamt=600.00\"\n"
+    "(optional at=yyyy-MM-dd%20HH:mm:ss); POST /expire-sessions ends every session (sign_no).\n";
 
 bool parse_port(const char* s, uint16_t& out) {
   if (s == nullptr || *s == '\0' || std::strlen(s) > 5) return false;

@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "gateway/memory_gateway.h"
+#include "sim_server.h"
 #include "wire/messages.h"
 
 namespace yz::sim {
@@ -96,5 +97,28 @@ std::string accum_lines(const YearAccum& a);
 // without '='.
 bool parse_kv(std::string_view text, std::map<std::string, std::string>& out);
 std::string percent_decode(std::string_view s);
+
+// ---- Admin edits (recon_fault.cpp) --------------------------------------------------
+//
+// Changes of the platform's state made through the admin endpoint (or
+// SimServer's in-process API) rather than by a request: journaled with format
+// byte kAdminEdit and a key=value text payload, "op=recon-fault kind=…" or
+// "op=expire-sessions", and replayed in order with the requests.
+inline constexpr char kAdminEdit = 'A';
+
+// A reconciliation fault (sim_server.h ReconFault). `dry_run`: only checks that
+// it applies (nothing changes). `setl_id`: the settlement it touches (a
+// phantom's id, the platform's next one when none was given). `f.at` must be
+// filled (fill_fault_time) for phantom and reverse.
+Status apply_recon_fault(gateway::PlatformState& st, const ReconFault& f, bool dry_run, std::string& setl_id);
+// Every sign_no issued so far stops being valid; returns how many were live.
+int expire_sessions(gateway::PlatformState& st);
+// Replays one kAdminEdit payload.
+Status apply_admin_edit(gateway::PlatformState& st, std::string_view text);
+// The kAdminEdit payloads.
+std::string recon_fault_edit_text(const ReconFault& f);
+inline constexpr const char* kExpireSessionsEdit = "op=expire-sessions";
+// Fills f.at with the local time when empty.
+void fill_fault_time(ReconFault& f);
 
 }  // namespace yz::sim

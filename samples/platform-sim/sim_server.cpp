@@ -177,6 +177,9 @@ struct SimServer::Impl {
     ++counts[infno];
   }
   http::response<http::string_body> admin_handle(const http::request<http::string_body>& req, bool& restart);
+  // Admin edits (recon_fault.cpp): checked, journaled, applied, under mu.
+  Status recon_fault(ReconFault f, std::string& setl_id);
+  Status expire_sessions(int& expired);
 
   SimOptions opt;
   std::string secret;
@@ -510,6 +513,11 @@ Status SimServer::Impl::load_state_locked() {
         const wire::Codec* c = f == 'X' ? xml.get() : f == 'J' ? json.get() : nullptr;
         const std::string where = journal_path + " record " + std::to_string(index + 1) + " at offset " +
                                   std::to_string(offset);
+        if (f == kAdminEdit) {  // an admin edit (recon fault, session expiry): checked before it was journaled
+          if (Status a = apply_admin_edit(fresh, body); !a)
+            return Status::error("YZ-SIM-JOURNAL", where + ": admin edit does not apply: " + a.message());
+          return Status::ok();
+        }
         if (c == nullptr) return Status::error("YZ-SIM-JOURNAL", where + ": unknown format byte");
         wire::PlatformRequest req;
         if (Status d = wire::decode_request(*c, body, req); !d)
@@ -899,6 +907,22 @@ http::response<http::string_body> SimServer::Impl::admin_handle(const http::requ
       }
       return reply(http::status::ok, "ok\n");
     }
+    if (path == "/recon-fault" && post) {
+      ReconFault f;
+      std::string why, setl_id;
+      if (!parse_recon_fault(req.body(), f, why)) return reply(http::status::bad_request, "error: " + why + "\n");
+      if (Status st = recon_fault(std::move(f), setl_id); !st)
+        return reply(st.code() == "YZ-SIM-FAULT" ? http::status::unprocessable_entity
+                                                 : http::status::internal_server_error,
+                     "error: " + st.code() + ": " + st.message() + "\n");
+      return reply(http::status::ok, "ok setl_id=" + setl_id + "\n");
+    }
+    if (path == "/expire-sessions" && post) {
+      int n = 0;
+      if (Status st = expire_sessions(n); !st)
+        return reply(http::status::internal_server_error, "error: " + st.code() + ": " + st.message() + "\n");
+      return reply(http::status::ok, "ok expired=" + std::to_string(n) + "\n");
+    }
     if (path == "/clear" && post) {
       std::lock_guard lk(fmu);
       faults.clear();
@@ -931,12 +955,30 @@ http::response<http::string_body> SimServer::Impl::admin_handle(const http::requ
       return reply(http::status::ok, std::to_string(it == counts.end() ? 0 : it->second) + "\n");
     }
     if (path == "/health" || path == "/fault" || path == "/clear" || path == "/restart" || path == "/settlements" ||
-        path == "/accum" || path == "/requests")
+        path == "/accum" || path == "/requests" || path == "/recon-fault" || path == "/expire-sessions")
       return reply(http::status::method_not_allowed, "error: method not allowed\n");
     return reply(http::status::not_found, "error: not found\n");
   } catch (const std::exception& e) {
     return reply(http::status::internal_server_error, std::string("error: ") + e.what() + "\n");
   }
+}
+
+Status SimServer::Impl::recon_fault(ReconFault f, std::string& setl_id) {
+  fill_fault_time(f);
+  std::lock_guard lk(mu);
+  // Checked first: a journaled edit must apply again at replay.
+  if (Status st = apply_recon_fault(state, f, true, setl_id); !st) return st;
+  if (Status j = journal.append(kAdminEdit, recon_fault_edit_text(f)); !j)
+    return Status::error("YZ-SIM-JOURNAL", "journal write failed, fault not applied: " + j.message());
+  return apply_recon_fault(state, f, false, setl_id);
+}
+
+Status SimServer::Impl::expire_sessions(int& expired) {
+  std::lock_guard lk(mu);
+  if (Status j = journal.append(kAdminEdit, kExpireSessionsEdit); !j)
+    return Status::error("YZ-SIM-JOURNAL", "journal write failed, sessions not expired: " + j.message());
+  expired = sim::expire_sessions(state);
+  return Status::ok();
 }
 
 // ---- SimServer -----------------------------------------------------------------------
@@ -969,6 +1011,19 @@ void SimServer::inject(const Fault& f) {
 void SimServer::clear_faults() {
   std::lock_guard lk(impl_->fmu);
   impl_->faults.clear();
+}
+
+Status SimServer::recon_fault(const ReconFault& f, std::string& setl_id) {
+  if (impl_->stopped) return Status::error("YZ-SIM-STOPPED", "the simulator is stopped");
+  return impl_->recon_fault(f, setl_id);
+}
+
+Status SimServer::expire_sessions(int* expired) {
+  if (impl_->stopped) return Status::error("YZ-SIM-STOPPED", "the simulator is stopped");
+  int n = 0;
+  Status st = impl_->expire_sessions(n);
+  if (expired) *expired = n;
+  return st;
 }
 
 Status SimServer::restart() {

@@ -23,13 +23,25 @@
 //          setl_id msgid mdtrt_id psn_no medfee_sumamt fund_pay_sumamt psn_cash_pay reversed
 //     GET  /accum?psn_no=P&year=Y   the held accumulators as key=value lines
 //     GET  /health  "ok"
+//     POST /recon-fault  body "kind=forget setl_id=SETL0000000012" (ReconFault
+//          below): makes the platform's settlement records differ from the
+//          hospital's, for reconciliation (3201/3202); answers "ok setl_id=…"
+//     POST /expire-sessions  every sign_no issued so far stops being valid (as
+//          a platform whose sessions timed out): the next business call with
+//          one is refused YZ-PLATFORM-SIGN; answers "ok expired=N"
+//   Both are durable: appended to the journal (format byte 'A', the edit's
+//   canonical key=value text) before they change anything, and replayed in
+//   order with the requests, so a restart rebuilds the same state.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "core/money.h"
 #include "core/status.h"
 #include "gateway/memory_gateway.h"
 
@@ -69,6 +81,58 @@ struct Fault {
 // "drop-after" -> FaultKind::DropAfter etc.; false for an unknown name.
 bool parse_fault_kind(const std::string& name, FaultKind& out);
 
+// ---- Reconciliation faults ---------------------------------------------------------
+//
+// Edits of the platform's settlement records only (what 3201, 3202 and 5203
+// read): never the accumulators, never a msgid's recorded answer. The stay's
+// "settlement in force" follows the record (forget and reverse clear it,
+// unreverse restores it when the stay has none). Every kind names one
+// difference class of recon::compare:
+//   forget     setl_id                    the platform loses the settlement      -> missing_at_platform
+//   phantom    psn_no mdtrt_id medfee_sumamt [fund_pay_sumamt acct_pay
+//              psn_cash_pay fund_<type>=… setl_id fixmedins_code at]
+//                                         a settlement the hospital never made   -> missing_locally
+//   amount     setl_id field delta        field += delta (signed yuan, "-1.50");
+//              field: medfee_sumamt fund_pay_sumamt acct_pay psn_cash_pay
+//              fund_390100 … fund_610103  (one field only: nothing else is
+//                                         rebalanced)                            -> amount_mismatch
+//   reverse    setl_id [at]               the platform reverses a settlement the
+//                                         hospital did not                       -> reversed_one_side
+//   unreverse  setl_id                    the platform forgets a reversal (the
+//                                         hospital reversed, the platform shows
+//                                         the settlement in force)               -> reversed_one_side
+// phantom: acct_pay defaults to 0, fund_pay_sumamt to the sum of the fund_
+// amounts (or 0), psn_cash_pay to medfee - fund - acct; with no fund_ amount
+// the whole fund_pay_sumamt is 390100; setl_id defaults to the platform's next
+// "SETL…" id; fixmedins_code defaults to the stay's (required when mdtrt_id
+// is not a stay the platform knows). `at` (phantom's setl_time, reverse's
+// reverse_time, "yyyy-MM-dd HH:mm:ss") defaults to the simulator's local time
+// when the fault is injected (and is journaled as that time).
+// Refused (YZ-SIM-FAULT, nothing changed): an unknown setl_id, forget/amount
+// of nothing, reverse of a reversed settlement, unreverse of one in force, a
+// phantom setl_id already used, an amount that would become negative, a
+// malformed amount or time.
+enum class ReconFaultKind { Forget, Phantom, Amount, Reverse, Unreverse };
+
+struct ReconFault {
+  ReconFaultKind kind = ReconFaultKind::Forget;
+  std::string setl_id;
+  std::string field;                 // amount
+  Fen delta;                         // amount
+  // phantom
+  std::string psn_no, mdtrt_id, fixmedins_code;
+  Fen medfee_sumamt;
+  std::optional<Fen> fund_pay_sumamt, acct_pay, psn_cash_pay;
+  std::map<std::string, Fen> funds;  // fund_pay_type -> amount
+  std::string at;                    // phantom, reverse; empty: now
+};
+
+// "kind=amount setl_id=S field=fund_390100 delta=-100.00" (also '&'-separated,
+// %-encoded values) -> ReconFault; false with the reason in `why`.
+bool parse_recon_fault(const std::string& text, ReconFault& out, std::string& why);
+// The canonical key=value text of a fault (what the journal keeps).
+std::string recon_fault_text(const ReconFault& f);
+
 class SimServer {
  public:
   static Status start(const SimOptions& opt, std::unique_ptr<SimServer>& out);
@@ -81,6 +145,11 @@ class SimServer {
 
   void inject(const Fault& f);
   void clear_faults();
+  // A reconciliation fault (above), journaled then applied; `setl_id` is the
+  // settlement it touched (a phantom's new id).
+  Status recon_fault(const ReconFault& f, std::string& setl_id);
+  // Expires every session (sign_no) issued so far (journaled); `expired`: how many were live.
+  Status expire_sessions(int* expired = nullptr);
   // Drops every connection and rebuilds the state from persons_file + journal.
   Status restart();
   void stop();
