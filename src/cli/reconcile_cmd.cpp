@@ -1,5 +1,5 @@
 // yizhan reconcile --config CONFIG --date YYYY-MM-DD [--to YYYY-MM-DD]
-//                  [--detail] [--html report.html] [--template FILE] [--progress]
+//                  [--detail] [--html report.html] [--template FILE] [--progress|--no-progress]
 //
 // Opens the plug-in configuration (its ledger and platform), runs 3201 for the
 // period and, when the totals differ (or with --detail), 3202; prints the
@@ -34,10 +34,11 @@ namespace {
 const char* kReconUsage =
     "用法 / usage:\n"
     "  yizhan reconcile --config CONFIG --date yyyy-MM-dd [--to yyyy-MM-dd] [--detail] [--html report.html]\n"
-    "                   [--template FILE] [--progress]\n"
+    "                   [--template FILE] [--progress|--no-progress]\n"
     "      与医保平台对账：先 3201 总额对账，不平时再 3202 明细对账，打印结果与差异，并可生成对账报告 HTML。\n"
     "      Reconciles with the platform: 3201 totals, then 3202 detail when they differ; prints the result\n"
     "      and writes the HTML report. --detail: run 3202 even when the totals agree.\n"
+    "      --progress / --no-progress: progress bar on stderr (default: when stderr is a terminal)\n"
     "      --template FILE (default: " YZ_DEFAULT_POLICY_DIR "/../templates/recon.html)\n"
     "      exit status: 0 平; 5 不平; 1 usage; 2 business error; 4 internal error\n";
 

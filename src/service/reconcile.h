@@ -9,6 +9,8 @@
 // them only in output_xml, from its <setldetail> rows.
 // Platform rows: 3202 sends the local detail file (recon::write_detail) and
 // the platform answers with its own rows; recon::compare classifies.
+// Platform calls: each under a fresh internal msgid; a refusal YZ-PLATFORM-SIGN
+// (the session expired) signs in again (9001) and sends the call once more.
 #pragma once
 
 #include <cstddef>

@@ -12,9 +12,13 @@
 //   amount_mismatch | reversed_one_side), diff_type_name, setl_id, mdtrt_id,
 //   psn_no, refd_setl_flag (the row it is about), field, field_name,
 //   local_value, platform_value, advice}.
+// Session: a 3201/3202 the platform refuses with YZ-PLATFORM-SIGN (the
+// plug-in's session expired) is sent again once after a new sign-in (9001),
+// under a new msgid; a second refusal is the HIS's answer (-2).
 #include <pugixml.hpp>
 
 #include <algorithm>
+#include <mutex>
 
 #include "codec/response_writer.h"
 #include "service/impl.h"
@@ -57,6 +61,29 @@ Status check_period(const std::string& b, const std::string& e) {
   return Status::ok();
 }
 
+// One reconciliation call (3201 or 3202) under a fresh internal msgid. When the
+// platform answers YZ-PLATFORM-SIGN (our session expired, or the platform
+// forgot it), signs in again (9001) once and sends it again under a new msgid,
+// as 1101 does (tx_person.cpp query_person): a read changed nothing, so
+// resending is safe. An unanswered read is Failed, never Unknown.
+template <class Call>
+Status recon_call(Service::Impl& s, const Envelope& env, const char* infno, const char* what, Call call) {
+  gateway::CallMeta m = s.meta(env, infno, s.internal_msgid());
+  gateway::GatewayResult r = call(m);
+  if (r.outcome == gateway::Outcome::Rejected && r.err_code == "YZ-PLATFORM-SIGN") {
+    {
+      std::lock_guard<std::mutex> lock(s.sign_mu);
+      if (s.sign_no == m.sign_no) s.sign_no.clear();  // unless another call has signed in again meanwhile
+    }
+    std::string sign_no;
+    YZ_TRY(s.ensure_signed_in(env, sign_no));
+    m = s.meta(env, infno, s.internal_msgid());
+    r = call(m);
+  }
+  if (r.outcome == gateway::Outcome::Unknown) r.outcome = gateway::Outcome::Failed;  // a read changed nothing
+  return from_gateway(r, what);
+}
+
 // 3201 then (optionally) 3202, with the envelope's meta.
 Status run(Service::Impl& s, const Envelope& env, const std::string& b, const std::string& e, bool detail_always,
            bool detail_never, const Progress& progress, recon::Result& res, size_t* platform_rows_n = nullptr) {
@@ -64,19 +91,18 @@ Status run(Service::Impl& s, const Envelope& env, const std::string& b, const st
   std::vector<recon::Row> local;
   YZ_TRY(local_recon_rows(s, b, e, local, progress));
   recon::Totals platform_totals;
-  gateway::GatewayResult r = s.gateway->reconcile_totals(s.meta(env, "3201", s.internal_msgid()), b, e,
-                                                         s.cfg.hospital.fixmedins_code, platform_totals);
-  if (r.outcome == gateway::Outcome::Unknown) r.outcome = gateway::Outcome::Failed;  // a read changed nothing
-  YZ_TRY(from_gateway(r, "对账（3201 总额）"));
+  YZ_TRY(recon_call(s, env, "3201", "对账（3201 总额）", [&](const gateway::CallMeta& m) {
+    return s.gateway->reconcile_totals(m, b, e, s.cfg.hospital.fixmedins_code, platform_totals);
+  }));
   res = recon::reconcile_totals(b, e, recon::totals(local), platform_totals);
   if (detail_never || (res.totals_equal && !detail_always)) return Status::ok();
 
   report(progress, "detail", 0, local.size());
   const std::string file = recon::write_detail(local);
   std::vector<recon::Row> theirs;
-  r = s.gateway->reconcile_detail(s.meta(env, "3202", s.internal_msgid()), b, e, file, theirs);
-  if (r.outcome == gateway::Outcome::Unknown) r.outcome = gateway::Outcome::Failed;
-  YZ_TRY(from_gateway(r, "对账（3202 明细）"));
+  YZ_TRY(recon_call(s, env, "3202", "对账（3202 明细）", [&](const gateway::CallMeta& m) {
+    return s.gateway->reconcile_detail(m, b, e, file, theirs);
+  }));
   report(progress, "detail", local.size(), local.size());
   if (platform_rows_n) *platform_rows_n = theirs.size();
   report(progress, "compare", 0, local.size() + theirs.size());
