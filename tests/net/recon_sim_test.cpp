@@ -1,6 +1,9 @@
 // 3201/3202 over HTTPS against the platform simulator (XML and JSON): the
 // product's WireGateway settles one stay, then reconciles the day; the
 // simulator's journal replay (restart) keeps the settlement times.
+// Then the "done when" (ReconDayTest, recon_day_test.cpp): a day of
+// real stays settled through the service, one difference of every class
+// injected at the simulator, reconciled by the service and by the CLI.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
