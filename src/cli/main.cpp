@@ -5,6 +5,7 @@
 //   yizhan slip --settlement RESPONSE.xml [--hospital-name N] … [-o slip.html]
 //   yizhan ledger --config CONFIG list|recovery|export FILE|info   (src/cli/ledger_cmd.cpp)
 //   yizhan reconcile --config CONFIG --date D [--to D] [--html F]  (src/cli/reconcile_cmd.cpp)
+//   yizhan export --config CONFIG push|pools|bottom|xz-apply …     (src/cli/export_cmd.cpp)
 //   yizhan --version | --help
 //
 // Exit status: 0 every stay computed; 1 usage; 2 bad case or business error
@@ -40,6 +41,8 @@
 int ledger_command(const std::vector<std::string_view>& args);
 // src/cli/reconcile_cmd.cpp
 int reconcile_command(const std::vector<std::string_view>& args);
+// src/cli/export_cmd.cpp
+int export_command(const std::vector<std::string_view>& args);
 
 namespace {
 
@@ -71,6 +74,9 @@ const char* kUsage =
     "      本地账本（平台交易日志、恢复日志）/ the durable ledger (yizhan ledger --help)\n"
     "  yizhan reconcile --config CONFIG --date yyyy-MM-dd [--to yyyy-MM-dd] [--detail] [--html report.html]\n"
     "      与医保平台对账（3201 总额，不平时 3202 明细）/ reconciliation with the platform (yizhan reconcile --help)\n"
+    "  yizhan export --config CONFIG push|pools|bottom|xz-apply …\n"
+    "      监测导出（月度推送、舟山风险库、季度兜底名单）与忻州依申请救助评估 / monitoring exports and the\n"
+    "      XZ-MA-APPLY assessment from the ledger (yizhan export --help)\n"
     "  yizhan --version\n"
     "  yizhan --help\n"
     "exit status: 0 ok; 1 usage; 2 bad case / business error (infcode -2); 3 policy load failure (infcode -1);\n"
@@ -280,6 +286,7 @@ int run(int argc, char** argv) {
   if (args[0] == "slip") return slip(args);
   if (args[0] == "ledger") return ledger_command(args);
   if (args[0] == "reconcile") return reconcile_command(args);
+  if (args[0] == "export") return export_command(args);
   if (args[0] != "settle") {
     std::fprintf(stderr, "yizhan: unknown command '%.*s'\n%s", int(args[0].size()), args[0].data(), kUsage);
     return kExitUsage;

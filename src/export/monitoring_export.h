@@ -104,7 +104,7 @@ struct PoolRow {
   int settlements = 0;      // counted in the figure
   std::string region;       // insuplc_admdvs of the person's latest settlement
   std::string rule;         // ZS-MON-POOL
-  std::string target;       // recipients (assistance push) or "医保" (risk pools kept by 医保)
+  std::string target;       // recipients (assistance push) or "相关部门" (the risk pools)
 };
 
 // `settlements`: the person's settlements of the year so far (others are

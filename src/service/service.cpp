@@ -10,6 +10,7 @@
 
 #include "codec/response_writer.h"
 #include "gateway/memory_gateway.h"
+#include "service/tx_export.h"
 #include "service/tx_subsidy.h"
 #include "service/wire_gateway_config.h"
 #include "service/impl.h"
@@ -118,6 +119,7 @@ const std::map<std::string, TxInfo>& transactions() {
       {"2601", {tx_2601, true, true}},   {"5203", {tx_5203, false, true}},
       {"3201", {tx_3201, false, true}},  {"3202", {tx_3202, false, true}},  // reconciliation (tx_recon.cpp)
       {"Y101", {tx_premium_subsidy, false, false}},  // premium subsidy (GS/XZ/PS-SUB-PREMIUM): no platform call
+      {"Y102", {tx_xz_apply, false, false}},  // XZ-MA-APPLY assessment (tx_export.cpp): signs in itself if it needs 1101
   };
   return t;
 }
