@@ -117,26 +117,46 @@ Status export_settlement_of(const SettlementEntry& e, const std::string& insuplc
   return Status::ok();
 }
 
+// Calls fn for each calendar month's part of [from, to], so that no more than
+// a month of ledger entries (each with its stored output) is held at once.
+template <class Fn>
+Status by_month(Ledger& l, const std::string& from, const std::string& to, Fn fn) {
+  auto f = parse_date(from);
+  auto t = parse_date(to);
+  if (!f || !t || to < from) {  // not dates: one window, as the ledger reads it
+    std::vector<SettlementEntry> entries;
+    YZ_TRY(l.list_settlements(from, to, entries));
+    return fn(entries);
+  }
+  for (int y = f->y, m = f->m; y < t->y || (y == t->y && m <= t->m); m == 12 ? (++y, m = 1) : ++m) {
+    const std::string a = std::max(from, month_first(y, m)), b = std::min(to, month_last(y, m));
+    if (b < a) continue;
+    std::vector<SettlementEntry> entries;
+    YZ_TRY(l.list_settlements(a, b, entries));
+    YZ_TRY(fn(entries));
+  }
+  return Status::ok();
+}
+
 Status ledger_export_settlements(Ledger& l, const std::string& from, const std::string& to,
                                  std::vector<ExportSettlement>& out) {
   out.clear();
-  std::vector<SettlementEntry> entries;
-  YZ_TRY(l.list_settlements(from, to, entries));
-  out.reserve(entries.size());
   std::map<std::string, std::string> region_of_stay;
-  for (const SettlementEntry& e : entries) {
-    const std::string mdtrt = e.mdtrt_id.empty() ? e.settlement.mdtrt_id : e.mdtrt_id;
-    auto it = region_of_stay.find(mdtrt);
-    if (it == region_of_stay.end()) {
-      std::optional<StayRecord> st;
-      YZ_TRY(l.get_stay(mdtrt, st));
-      it = region_of_stay.emplace(mdtrt, st ? st->insuplc_admdvs : std::string()).first;
+  return by_month(l, from, to, [&](const std::vector<SettlementEntry>& entries) -> Status {
+    for (const SettlementEntry& e : entries) {
+      const std::string mdtrt = e.mdtrt_id.empty() ? e.settlement.mdtrt_id : e.mdtrt_id;
+      auto it = region_of_stay.find(mdtrt);
+      if (it == region_of_stay.end()) {
+        std::optional<StayRecord> st;
+        YZ_TRY(l.get_stay(mdtrt, st));
+        it = region_of_stay.emplace(mdtrt, st ? st->insuplc_admdvs : std::string()).first;
+      }
+      ExportSettlement x;
+      YZ_TRY(export_settlement_of(e, it->second, x));
+      out.push_back(std::move(x));
     }
-    ExportSettlement x;
-    YZ_TRY(export_settlement_of(e, it->second, x));
-    out.push_back(std::move(x));
-  }
-  return Status::ok();
+    return Status::ok();
+  });
 }
 
 Date month_end_date(int year, int month) { return Date{year, month, days_in(year, month)}; }
@@ -278,10 +298,10 @@ Status person_statuses(const policy::Registry& reg, const std::vector<ExportSett
                        Date on, const PersonLookup& lookup, const std::vector<PersonStatus>& file,
                        std::vector<PersonStatus>& out) {
   out.clear();
-  std::set<std::string> persons;
+  std::map<std::string, std::string> persons;  // psn_no -> insured region of a settlement
   for (const ExportSettlement& s : settlements)
-    if (!s.reversed && s.enddate.y == year) persons.insert(s.psn_no);
-  for (const std::string& psn : persons) {
+    if (!s.reversed && s.enddate.y == year) persons.emplace(s.psn_no, s.insuplc_admdvs);
+  for (const auto& [psn, region] : persons) {
     PersonStatus p;
     p.psn_no = psn;
     bool known = false;
@@ -289,6 +309,7 @@ Status person_statuses(const policy::Registry& reg, const std::vector<ExportSett
       gateway::PersonInfo info;
       YZ_TRY(lookup(psn, year, info));
       if (info.person.psn_no.empty()) info.person.psn_no = psn;
+      if (info.insuplc_admdvs.empty()) info.insuplc_admdvs = region;
       YZ_TRY(person_status_from_platform(reg, info, on, p));
       known = true;
     }
@@ -415,15 +436,19 @@ Status apply_input_for(Ledger& l, const policy::Registry& reg, const ApplyReques
   in.already_granted = req.already_granted;
   insuplc_admdvs = req.insuplc_admdvs;
 
-  std::vector<SettlementEntry> entries;
-  YZ_TRY(l.list_settlements(month_first(req.year, 1), month_last(req.year + 1, 12), entries));
+  // The person's entries only (their figures; the stored outputs are dropped once read).
+  std::vector<SettlementEntry> mine;
+  YZ_TRY(by_month(l, month_first(req.year, 1), month_last(req.year + 1, 12),
+                  [&](const std::vector<SettlementEntry>& entries) -> Status {
+                    for (const SettlementEntry& e : entries)
+                      if ((e.psn_no.empty() ? e.settlement.psn_no : e.psn_no) == req.psn_no) mine.push_back(e);
+                    return Status::ok();
+                  }));
   const SettlementEntry* latest = nullptr;
   Date latest_end;
   std::string stay_region;
-  for (const SettlementEntry& e : entries) {
-    const std::string psn = e.psn_no.empty() ? e.settlement.psn_no : e.psn_no;
-    if (psn != req.psn_no) continue;
-    ExportSettlement x;  // the discharge date, as the exports read it
+  for (const SettlementEntry& e : mine) {
+    ExportSettlement x;  // the discharge date and category, as the exports read them
     YZ_TRY(export_settlement_of(e, "", x));
     const Settlement& s = e.settlement;
     subsidy::ApplyStay st;

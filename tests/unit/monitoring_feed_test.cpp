@@ -616,6 +616,30 @@ TEST(MonitoringFeed, OutputFactsRejectDamage) {
   EXPECT_TRUE(f.alerts[0].strictly_greater);
 }
 
+// A row written before the output carried the stay's dates: the discharge year
+// is the accumulators' year (the settlement date when it is in that year).
+TEST(MonitoringFeed, EntryWithoutDatesFallsBack) {
+  SettlementEntry e;
+  e.setl_id = "S1";
+  e.psn_no = "P1";
+  e.setl_time = "2024-01-03 10:00:00";
+  e.settlement.accum_after.year = 2023;  // discharged late in 2023, settled in January
+  e.settlement.psn_part_amt = Fen::yuan(100);
+  e.output_xml = "<output><setlinfo><yz_psn_category>DB</yz_psn_category></setlinfo><yz_monitor/></output>";
+  monitoring::ExportSettlement x;
+  ASSERT_TRUE(export_settlement_of(e, "330900", x).is_ok());
+  EXPECT_EQ(x.enddate.str(), "2023-12-31");
+  EXPECT_EQ(x.insuplc_admdvs, "330900");
+  ASSERT_TRUE(x.category);
+  EXPECT_EQ(*x.category, Category::DB);
+  e.settlement.accum_after.year = 2024;
+  ASSERT_TRUE(export_settlement_of(e, "", x).is_ok());
+  EXPECT_EQ(x.enddate.str(), "2024-01-03");
+  e.output_xml = "<output><setlinfo><yz_enddate>2023-12-30</yz_enddate></setlinfo></output>";
+  ASSERT_TRUE(export_settlement_of(e, "", x).is_ok());
+  EXPECT_EQ(x.enddate.str(), "2023-12-30");
+}
+
 // ---- the CLI and yz_call on a SQLite ledger file --------------------------------------------
 
 std::string run(const std::string& cmd, int& status) {
