@@ -26,7 +26,8 @@ namespace yz::sim {
 //          8  u32      CRC-32 (IEEE, zlib's) of the payload
 //         12  u32      CRC-32 of bytes 0..11 (the header so far)
 //         16  n bytes  payload: one format byte ('X' xml, 'J' json), then the
-//                      request body exactly as received
+//                      request body exactly as received; or 'A' (kAdminEdit,
+//                      below), then the admin edit's key=value text
 // Replay reads records in order and stops at the first one that is incomplete
 // or fails a check (a torn tail after a crash mid-append): that record and
 // everything after it are dropped, and the file is truncated to the last whole
