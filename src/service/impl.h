@@ -66,6 +66,7 @@ struct Service::Impl {
 inline constexpr const char* kErrSystem = "YZ-SYSTEM";
 inline constexpr const char* kErrUnknown = "YZ-PLATFORM-UNKNOWN";      // -1: outcome unknown
 inline constexpr const char* kErrUnavailable = "YZ-PLATFORM-UNAVAILABLE";  // -2: known not applied
+inline constexpr const char* kPlatformSign = "YZ-PLATFORM-SIGN";            // -2: the platform does not know the session
 
 // A business error unless its code marks a system error or an unknown outcome.
 int infcode_of(const Status& st);

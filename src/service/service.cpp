@@ -314,18 +314,31 @@ int Service::call(std::string_view request, std::string& response) {
         return 0;
       }
     }
-    if (tx->second.needs_sign_in) {
-      std::string sign_no;
-      st = s.ensure_signed_in(env, sign_no);
+    std::string sign_no, ok_text;
+    auto run = [&]() -> Status {
+      if (tx->second.needs_sign_in) YZ_TRY(s.ensure_signed_in(env, sign_no));
+      codec::ResponseBuilder ok(0, "", "", env.msgid, env.inf_time, s.clock());
+      YZ_TRY(tx->second.handler(s, env, ok.output()));
+      ok_text = ok.str();
+      return Status::ok();
+    };
+    st = run();
+    // The platform no longer knows our session (it restarted, or the session
+    // expired). It refused without recording anything, and the journal lets a
+    // row refused this way be sent again: sign in once more and run it again.
+    if (!st && st.code() == kPlatformSign && tx->second.needs_sign_in) {
+      {
+        std::lock_guard<std::mutex> lock(s.sign_mu);
+        if (s.sign_no == sign_no) s.sign_no.clear();  // unless another call has signed in again meanwhile
+      }
+      st = run();
     }
-    codec::ResponseBuilder ok(0, "", "", env.msgid, env.inf_time, s.clock());
-    if (st) st = tx->second.handler(s, env, ok.output());
     if (!st) {
       if (tx->second.changes_state) st = unless_applied(s, env, st);
       response = error_response(s, st, env);
       return infcode_of(st);
     }
-    response = ok.str();
+    response = std::move(ok_text);
     if (tx->second.changes_state) {
       if (Status rec = s.ledger->record_response(env.msgid, env.infno, hash, response); !rec) {
         // Executed but not recorded: the HIS must not take it as final.

@@ -96,6 +96,39 @@ TEST(Service, RepeatedMsgidSettlesOnce) {
   EXPECT_EQ(err_code(d), "YZ-STAY-SETTLED");
 }
 
+// The platform forgets the plug-in's session (a restart, an expiry): every
+// state-changing transaction signs in again once and goes through, and
+// nothing is applied twice.
+TEST(Service, ExpiredSessionSignsInAgainOnce) {
+  Harness h;
+  auto expire = [&] {
+    h.platform->edit([](gateway::PlatformState& st) {
+      for (auto& [no, live] : st.mutable_data().sign_nos) live = false;
+    });
+  };
+  pugi::xml_document d;
+  ASSERT_EQ(h.call(Harness::request("9001", h.msgid(), ""), d), 0);
+  int sign_ins = h.platform->calls("9001");
+  expire();
+  const std::string mdtrt = h.admit("P620702-DB12-01");  // 2401
+  EXPECT_EQ(h.platform->calls("9001"), ++sign_ins);
+  expire();
+  ASSERT_EQ(h.upload(mdtrt, kLine50000, d), 0) << d.child("response").child_value("err_msg");  // 2301
+  EXPECT_EQ(h.platform->calls("9001"), ++sign_ins);
+  EXPECT_EQ(h.platform->calls("2301"), 2);  // refused, then applied once
+  expire();
+  ASSERT_EQ(h.call(Harness::request("2304", h.msgid(), Harness::settle_data("P620702-DB12-01", mdtrt, "50000.00")), d), 0)
+      << d.child("response").child_value("err_msg");
+  EXPECT_EQ(h.platform->calls("9001"), ++sign_ins);
+  const std::string setl_id = setlinfo(d).child_value("setl_id");
+  expire();
+  ASSERT_EQ(h.call(Harness::request("2305", h.msgid(), "<setl_id>" + setl_id + "</setl_id>"), d), 0)
+      << d.child("response").child_value("err_msg");
+  EXPECT_EQ(h.platform->calls("9001"), ++sign_ins);
+  EXPECT_EQ(h.platform->calls("2304"), 1);
+  EXPECT_EQ(h.platform->calls("2305"), 2);
+}
+
 TEST(Service, ReversalRestoresEveryAccumulator) {
   Harness h;
   const YearAccum before = h.platform->accum("P620702-DB12-01", 2023);
