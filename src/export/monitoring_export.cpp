@@ -101,6 +101,13 @@ Status year_burdens(const std::vector<ExportSettlement>& settlements, int year, 
       b.latest_date = d;
     }
   }
+  // The platform's figure after the latest counted settlement, when larger
+  // (the person's stays at other hospitals): see the header.
+  for (auto& [psn, b] : out) {
+    const std::optional<Fen>& after = base == policy::MonitorBase::InscpSelfpay ? b.latest->year_inscp_burden_after
+                                                                                : b.latest->year_psn_burden_after;
+    if (after && b.figure < *after) b.figure = *after;
+  }
   return Status::ok();
 }
 

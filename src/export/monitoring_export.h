@@ -17,6 +17,13 @@
 //     those who lost the status or died by the quarter's end (those are
 //     returned as exclusions with the reason, for the reviewer).
 //
+// The year's figure of a person (pools, bottom list) is the larger of two
+// lower bounds of what the platform holds: the sum over this ledger's counted
+// settlements, and the platform's year accumulator right after the person's
+// latest counted settlement (which includes other hospitals' stays up to
+// then). Stays at other hospitals after that settlement are not seen: the
+// platform's own monitoring covers them.
+//
 // Reversed settlements are excluded everywhere. A stay counts in the year of
 // its discharge (enddate), in the month of its settlement (setl_time).
 // TSV: UTF-8, a header line, TAB-separated, "\n" line ends, amounts in yuan
@@ -49,6 +56,10 @@ struct ExportSettlement {
   std::string setl_time;               // "yyyy-MM-dd HH:mm:ss": the month it belongs to
   Fen psn_part_amt;                    // monitor_base = psn_part
   Fen inscp_selfpay;                   // monitor_base = inscp_selfpay (in-policy self-pay)
+  // The platform's year accumulators right after this settlement
+  // (accum_after.psn_burden / inscp_burden): they count the person's stays
+  // at every hospital, where the sums above count only this ledger's.
+  std::optional<Fen> year_psn_burden_after, year_inscp_burden_after;
   bool reversed = false;               // reversed (2305) by the time of the export
   std::vector<Alert> alerts;
 };

@@ -91,6 +91,10 @@ Status export_settlement_of(const SettlementEntry& e, const std::string& insuplc
   x.psn_part_amt = s.psn_part_amt;
   // In-policy self-pay left after every payer (as the engine's inscp_burden).
   x.inscp_selfpay = s.split.inscp_scp_amt - s.hifp_pay - s.hifmi_pay - s.supp_pay - s.ma_pay - s.tilt_pay;
+  if (s.accum_after.year > 0) {  // the discharge year's (the engine sets it so)
+    x.year_psn_burden_after = s.accum_after.psn_burden;
+    x.year_inscp_burden_after = s.accum_after.inscp_burden;
+  }
   x.reversed = e.reversed;
   x.category = s.category;
   x.alerts = s.alerts;

@@ -219,6 +219,36 @@ TEST(MonitoringExportPool, ThePoolsAtMonthEnd) {
   EXPECT_EQ(rows[0].figure, Y("12000.00"));
 }
 
+// The year's figure is the larger of this ledger's sum and the platform's
+// accumulator after the person's latest counted settlement.
+TEST(MonitoringExportPool, ThePlatformsYearFigureCountsOtherHospitals) {
+  const policy::MonitorPoolRule& rule = *zhoushan().monitor_pool;
+  std::vector<ExportSettlement> v{
+      // G, never assisted: here 8000.00 + 7000.00 = 15000.00; the platform had 31000.00 after G2
+      // (stays elsewhere too), so 31000.00 >= 30000.00 -> 因病致贫 pool.
+      zs("G1", "ZG", "2023-03-01 10:00:00", "8000.00"),
+      zs("G2", "ZG", "2023-06-01 10:00:00", "7000.00"),
+      // H: here 12000.00 + 19000.00 = 31000.00; the platform's figure after H1 is 12000.00 and H2 carries none
+      // (a row without accumulators): the latest counted settlement decides, so 31000.00 stands.
+      zs("H1", "ZH", "2023-02-01 10:00:00", "12000.00"),
+      zs("H2", "ZH", "2023-05-01 10:00:00", "19000.00"),
+      // K: here 25000.00; the platform's 29000.00 after K1 is still below 30000.00 -> none.
+      zs("K1", "ZK", "2023-04-01 10:00:00", "25000.00"),
+  };
+  v[1].year_psn_burden_after = Y("31000.00");  // G2 (G1's earlier figure is not the latest)
+  v[0].year_psn_burden_after = Y("9000.00");
+  v[2].year_psn_burden_after = Y("12000.00");  // H1 only
+  v[4].year_psn_burden_after = Y("29000.00");
+  std::vector<PoolRow> rows;
+  ASSERT_TRUE(monthly_pool_rows(v, {}, rule, 2023, 7, rows).is_ok());
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].psn_no, "ZG");
+  EXPECT_EQ(rows[0].figure, Y("31000.00"));
+  EXPECT_EQ(rows[0].pool, Pool::NonAssistance);
+  EXPECT_EQ(rows[1].psn_no, "ZH");
+  EXPECT_EQ(rows[1].figure, Y("31000.00"));
+}
+
 // ---------------------------------------------------------------------------
 // 3. Zhoushan quarterly bottom-line list (2023 Q3, as of 2023-09-30)
 // ---------------------------------------------------------------------------

@@ -321,9 +321,11 @@ TEST_P(Feed, ZhoushanPoolsAndBottom) {
   ASSERT_TRUE(parse_status_file("status.tsv", kStatusFile, file).is_ok());
   const policy::Registry& reg = z.svc->impl().registry;
 
-  // July's pools (ZS-MON-POOL, ">="; the year's burden at 2023-07-31 from this ledger):
+  // July's pools (ZS-MON-POOL, ">="; the year's burden at 2023-07-31: the larger of this ledger's sum and the
+  // platform's psn_burden after the person's latest settlement, which counts earlier stays elsewhere):
   //   P330900-DBBY-01  DBBY on 07-31: assistance object, 12603.00 >= 10000.00 -> 救助对象高额费用推送
-  //   P330900-EXP-01   no category, had 低保 until 06-30: left assistance, 22010.00 >= 20000.00 -> 因病返贫
+  //   P330900-EXP-01   no category, had 低保 until 06-30: left assistance; the platform held psn_burden
+  //                    18200.00 for 2023 (persons.xml), so 18200.00 + 22010.00 = 40210.00 >= 20000.00 -> 因病返贫
   //   P330900-PLAIN-01 never assisted: 32010.00 >= 30000.00 -> 因病致贫
   //   P330900-QT-01    assistance object, 5603.00 < 10000.00 -> none; August's stays are after 07-31.
   std::vector<monitoring::PoolRow> pools;
@@ -337,7 +339,7 @@ TEST_P(Feed, ZhoushanPoolsAndBottom) {
   EXPECT_EQ(pools[0].target, "民政,红十字会,慈善总会");
   EXPECT_EQ(pools[1].psn_no, "P330900-EXP-01");
   EXPECT_EQ(pools[1].pool, monitoring::Pool::LeftAssistance);
-  EXPECT_EQ(pools[1].figure.str(), "22010.00");
+  EXPECT_EQ(pools[1].figure.str(), "40210.00");
   EXPECT_EQ(pools[1].threshold.str(), "20000.00");
   EXPECT_EQ(pools[2].psn_no, "P330900-PLAIN-01");
   EXPECT_EQ(pools[2].pool, monitoring::Pool::NonAssistance);
@@ -689,7 +691,7 @@ TEST(MonitoringCli, ZhoushanPoolsBottomAndErrors) {
             "month\tpsn_no\tpool\tcategory\tfigure\tthreshold\tsettlements\tregion\trule\ttarget\n"
             "2023-07\tP330900-DBBY-01\t救助对象高额费用推送\tDBBY\t12603.00\t10000.00\t1\t330900\tZS-MON-POOL\t"
             "民政,红十字会,慈善总会\n"
-            "2023-07\tP330900-EXP-01\t因病返贫风险潜在库\t\t22010.00\t20000.00\t1\t330900\tZS-MON-POOL\t相关部门\n"
+            "2023-07\tP330900-EXP-01\t因病返贫风险潜在库\t\t40210.00\t20000.00\t1\t330900\tZS-MON-POOL\t相关部门\n"
             "2023-07\tP330900-PLAIN-01\t因病致贫风险潜在库\t\t32010.00\t30000.00\t1\t330900\tZS-MON-POOL\t相关部门\n");
 
   // Q3's list with the status file; exclusions to a second file.
