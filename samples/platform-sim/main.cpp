@@ -3,6 +3,7 @@
 //   yizhan-platform-sim [--state-dir DIR] [--persons FILE] [--port N] [--admin-port N]
 //                       [--host 127.0.0.1] [--access-key K] [--threads N] [--no-fsync]
 //                       [--require-client-cert] [--ready-file F]
+//                       [--handshake-timeout-ms N] [--read-timeout-ms N] [--write-timeout-ms N]
 //
 // Prints one line on stdout once it listens; writes "port admin_port\n" to the
 // ready file (atomically) for scripts; stops cleanly on SIGINT or SIGTERM.
@@ -33,6 +34,10 @@ const char* kUsage =
     "  --no-fsync              do not fsync the journal (faster, not crash-safe)\n"
     "  --require-client-cert   mutual TLS: refuse clients without a certificate from the CA\n"
     "  --ready-file F          write \"port admin_port\" to F once listening\n"
+    "  --handshake-timeout-ms N  per connection: TLS handshake (default 10000)\n"
+    "  --read-timeout-ms N       reading one whole request; a client that trickles bytes is cut\n"
+    "                            off (default 30000)\n"
+    "  --write-timeout-ms N      writing one answer (default 30000)\n"
     "The signing secret is state-dir/client.secret (generated at first start); the CA\n"
     "clients must trust is state-dir/ca.crt; client.crt/client.key serve mutual TLS.\n"
     "Admin (curl http://127.0.0.1:ADMIN/...): POST /fault (body \"infno=2304 kind=drop-after\n"
@@ -103,6 +108,13 @@ int main(int argc, char** argv) {
       uint16_t n = 0;
       if (!parse_port(value("--threads"), n) || n < 1 || n > 64) return usage_error("--threads needs 1..64");
       opt.threads = n;
+    } else if (a == "--handshake-timeout-ms" || a == "--read-timeout-ms" || a == "--write-timeout-ms") {
+      const char* v = value(a.c_str());
+      char* end = nullptr;
+      const long ms = v ? std::strtol(v, &end, 10) : 0;
+      if (!v || !*v || *end || ms < 1 || ms > 3'600'000) return usage_error(a + " needs 1..3600000");
+      (a == "--handshake-timeout-ms" ? opt.handshake_timeout_ms
+                                     : a == "--read-timeout-ms" ? opt.read_timeout_ms : opt.write_timeout_ms) = int(ms);
     } else if (a == "--no-fsync") {
       opt.fsync = false;
     } else if (a == "--require-client-cert") {

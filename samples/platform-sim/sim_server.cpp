@@ -51,9 +51,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto kHandshakeTimeout = 10s;
-constexpr auto kReadTimeout = 30s;     // a whole request (headers and body): slowloris bound
-constexpr auto kWriteTimeout = 30s;
 constexpr auto kShutdownTimeout = 3s;
 constexpr auto kAdminTimeout = 10s;
 constexpr size_t kBodyLimit = 64u << 20;
@@ -239,7 +236,7 @@ class HttpsSession : public std::enable_shared_from_this<HttpsSession> {
 
   void on_run() {
     if (closed_) return;
-    lowest().expires_after(kHandshakeTimeout);
+    lowest().expires_after(std::chrono::milliseconds(srv_.opt.handshake_timeout_ms));
     stream_.async_handshake(ssl::stream_base::server,
                             beast::bind_front_handler(&HttpsSession::on_handshake, shared_from_this()));
   }
@@ -253,7 +250,7 @@ class HttpsSession : public std::enable_shared_from_this<HttpsSession> {
     parser_.emplace();
     parser_->body_limit(kBodyLimit);
     parser_->header_limit(kHeaderLimit);
-    lowest().expires_after(kReadTimeout);
+    lowest().expires_after(std::chrono::milliseconds(srv_.opt.read_timeout_ms));  // slowloris bound
     http::async_read(stream_, buf_, *parser_, beast::bind_front_handler(&HttpsSession::on_read, shared_from_this()));
   }
 
@@ -297,13 +294,13 @@ class HttpsSession : public std::enable_shared_from_this<HttpsSession> {
         raw_ = os.str();
         const size_t head = raw_.find("\r\n\r\n");
         const size_t cut = (head == std::string::npos ? raw_.size() / 2 : head + 4 + act_.res.body().size() / 2);
-        lowest().expires_after(kWriteTimeout);
+        lowest().expires_after(std::chrono::milliseconds(srv_.opt.write_timeout_ms));
         net::async_write(stream_, net::buffer(raw_.data(), cut),
                          [self = shared_from_this()](beast::error_code, size_t) { self->do_close(); });
         return;
       }
       case Action::Respond:
-        lowest().expires_after(kWriteTimeout);
+        lowest().expires_after(std::chrono::milliseconds(srv_.opt.write_timeout_ms));
         http::async_write(stream_, act_.res,
                           beast::bind_front_handler(&HttpsSession::on_write, shared_from_this()));
         return;
@@ -422,6 +419,8 @@ Status SimServer::Impl::init() {
   if (opt.persons_file.empty()) return Status::error("YZ-SIM-CONFIG", "persons_file is required");
   if (opt.threads < 1 || opt.threads > 64) return Status::error("YZ-SIM-CONFIG", "threads must be 1..64");
   if (opt.max_skew_ms <= 0) return Status::error("YZ-SIM-CONFIG", "max_skew_ms must be positive");
+  for (int ms : {opt.handshake_timeout_ms, opt.read_timeout_ms, opt.write_timeout_ms})
+    if (ms < 1 || ms > 3'600'000) return Status::error("YZ-SIM-CONFIG", "connection timeouts must be 1..3600000 ms");
   if (opt.access_key.empty()) return Status::error("YZ-SIM-CONFIG", "access_key is required");
   {
     beast::error_code ec;

@@ -59,6 +59,11 @@ struct SimOptions {
   long max_skew_ms = 5 * 60 * 1000;
   bool fsync = true;
   int threads = 1;                // io_context threads
+  // Per connection: the TLS handshake, reading one whole request (headers and
+  // body: a client that trickles bytes is cut off, slowloris), writing one answer.
+  int handshake_timeout_ms = 10'000;
+  int read_timeout_ms = 30'000;
+  int write_timeout_ms = 30'000;
 };
 
 enum class FaultKind {

@@ -740,6 +740,78 @@ TEST_F(SimTest, ClientCertificateRequiredWhenConfigured) {
   EXPECT_EQ(r.status, 200);
 }
 
+// A client that connects and never starts TLS, and one that trickles a
+// request's headers a line at a time (slowloris), are cut off by the handshake
+// and read timeouts; a well-behaved client is served meanwhile and after.
+TEST_F(SimTest, SilentAndTricklingClientsAreCutOff) {
+  server_.reset();
+  SimOptions o = options();
+  o.handshake_timeout_ms = 300;
+  o.read_timeout_ms = 400;
+  start(o);
+  const tcp::endpoint ep(net::ip::make_address("127.0.0.1"), server_->port());
+  using Clock = std::chrono::steady_clock;
+
+  // 1. TCP only: the server closes the connection after the handshake timeout.
+  {
+    net::io_context io;
+    beast::tcp_stream silent(io);
+    silent.expires_after(5s);
+    ASSERT_FALSE(run_op(io, [&](auto h) { silent.async_connect(ep, std::move(h)); }));
+    const auto t0 = Clock::now();
+    char b[16];
+    silent.expires_after(5s);
+    const beast::error_code ec = run_op(io, [&](auto h) { silent.async_read_some(net::buffer(b), std::move(h)); });
+    EXPECT_TRUE(ec == net::error::eof || ec == net::error::connection_reset) << ec.message();
+    EXPECT_LT(Clock::now() - t0, 4s);
+  }
+
+  // 2. TLS, then one header line every 100 ms: cut off once the request has
+  //    taken longer than the read timeout, never answered, nothing applied.
+  {
+    net::io_context io;
+    ssl::context ctx(ssl::context::tls_client);
+    ctx.load_verify_file(server_->ca_file());
+    ctx.set_verify_mode(ssl::verify_peer);
+    beast::ssl_stream<beast::tcp_stream> s(io, ctx);
+    auto& low = beast::get_lowest_layer(s);
+    low.expires_after(5s);
+    ASSERT_FALSE(run_op(io, [&](auto h) { low.async_connect(ep, std::move(h)); }));
+    ASSERT_FALSE(run_op(io, [&](auto h) { s.async_handshake(ssl::stream_base::client, std::move(h)); }));
+    const auto t0 = Clock::now();
+    std::string line = std::string("POST ") + adapters::kCallServicePath + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    beast::error_code ec;
+    for (int i = 0; i < 40 && !ec; ++i) {  // up to 4 s of trickling
+      low.expires_after(2s);
+      ec = run_op(io, [&](auto h) { net::async_write(s, net::buffer(line), std::move(h)); });
+      line = "X-Slow-" + std::to_string(i) + ": 1\r\n";
+      if (!ec) std::this_thread::sleep_for(100ms);
+      // A healthy client in the meantime is served.
+      if (i == 1) {
+        Client& c = client("xml");
+        const std::string body = encode("xml", request("9001"));
+        Reply r = c.post(body, "application/xml", Client::sign(server_->secret(), body));
+        EXPECT_TRUE(r.answered) << r.error;
+      }
+    }
+    if (!ec) {  // the writes may still be buffered: the close shows on a read
+      char b[16];
+      low.expires_after(3s);
+      ec = run_op(io, [&](auto h) { s.async_read_some(net::buffer(b), std::move(h)); });
+    }
+    EXPECT_TRUE(ec) << "the trickling client was never cut off";
+    EXPECT_NE(ec, beast::error::timeout) << "the client timed out first: the server kept the connection";
+    EXPECT_LT(Clock::now() - t0, 3s);
+  }
+  EXPECT_EQ(server_->requests("9001"), 1);  // only the healthy client's
+
+  // Out-of-range timeouts are refused at start.
+  o.state_dir = dir_ + "/other";
+  o.read_timeout_ms = 0;
+  std::unique_ptr<SimServer> bad;
+  EXPECT_EQ(SimServer::start(o, bad).code(), "YZ-SIM-CONFIG");
+}
+
 TEST_F(SimTest, OptionsAreChecked) {
   SimOptions o = options();
   o.host = "0.0.0.0";
