@@ -169,11 +169,46 @@ void escape_into(std::string& o, std::string_view t, bool attr) {
   o.append(t.data() + run, t.size() - run);
 }
 
-class TextOut {
+// The same with pugixml's escaping without format_skip_control_chars (its
+// format_raw output of the ledger's copy): control characters written as
+// "&#NN;" (text keeps tab, LF and CR as they are; attributes escape them too).
+void escape_into_raw(std::string& o, std::string_view t, bool attr) {
+  size_t run = 0;  // start of the run of bytes copied as they are
+  for (size_t i = attr ? 0 : next_text_special(t, 0); i < t.size(); i = attr ? i + 1 : next_text_special(t, i + 1)) {
+    const unsigned char c = static_cast<unsigned char>(t[i]);
+    char ref[6] = {'&', '#', 0, 0, ';', 0};
+    const char* rep = ref;
+    if (c >= 0x20) {
+      if (c == '&') rep = "&amp;";
+      else if (c == '<') rep = "&lt;";
+      else if (c == '>' && !attr) rep = "&gt;";
+      else if (c == '"' && attr) rep = "&quot;";
+      else continue;
+    } else if (c == 0) {
+      o.append(t.data() + run, i - run);
+      return;
+    } else if (!attr && (c == '\t' || c == '\n' || c == '\r')) {
+      continue;
+    } else {
+      ref[2] = char('0' + c / 10);
+      ref[3] = char('0' + c % 10);
+    }
+    o.append(t.data() + run, i - run);
+    o += rep;
+    run = i + 1;
+  }
+  o.append(t.data() + run, t.size() - run);
+}
+
+// Raw = false: pugixml's format_indent ("  ") | format_skip_control_chars (a
+// response); Raw = true: its format_raw (the ledger's copy: no indentation,
+// "<name/>" for an empty element, control characters as "&#NN;").
+template <bool Raw>
+class TextOutT {
  public:
   // `depth`: pugixml's depth of the elements written at the top (their indent).
-  TextOut(std::string& out, int depth) : out_(out), depth_(depth) {}
-  void open(const char* name) {
+  TextOutT(std::string& out, int depth) : out_(out), depth_(depth) {}
+  void open(std::string_view name) {
     begin(name);
     if (top_ == kMaxOpen) throw std::logic_error("TextOut: too deep");
     open_[top_++] = {name, false};
@@ -182,8 +217,8 @@ class TextOut {
   void close() {
     const Open o = open_[--top_];
     --depth_;
-    if (!o.children) {  // as pugixml: an element without children is "<name />"
-      out_ += " />";
+    if (!o.children) {  // as pugixml: an element without children is "<name />" ("<name/>" raw)
+      out_ += Raw ? "/>" : " />";
       return;
     }
     newline();
@@ -203,24 +238,29 @@ class TextOut {
     out_ += name;
     out_ += '>';
   }
-  void leaf_attr(const char* name, std::string_view text, const char* attr, std::string_view value) {
+  void leaf_attr(std::string_view name, std::string_view text, std::string_view attr, std::string_view value) {
     begin(name);
     out_ += ' ';
     out_ += attr;
     out_ += "=\"";
-    escape_into(out_, value, true);
+    escape(value, true);
     out_ += '"';
     end(name, text);
   }
+  static constexpr int kMaxOpen = 8;
 
  private:
   struct Open {
-    const char* name;
+    std::string_view name;
     bool children;
   };
-  static constexpr int kMaxOpen = 8;
 
+  void escape(std::string_view t, bool attr) {
+    if constexpr (Raw) escape_into_raw(out_, t, attr);
+    else escape_into(out_, t, attr);
+  }
   void newline() {
+    if constexpr (Raw) return;
     out_ += '\n';
     out_.append(size_t(depth_) * 2, ' ');
   }
@@ -236,11 +276,11 @@ class TextOut {
   }
   void end(std::string_view name, std::string_view text) {
     if (text.empty()) {  // no text node at all
-      out_ += " />";
+      out_ += Raw ? "/>" : " />";
       return;
     }
     out_ += '>';
-    escape_into(out_, text, false);
+    escape(text, false);
     out_ += "</";
     out_ += name;
     out_ += '>';
@@ -251,6 +291,8 @@ class TextOut {
   Open open_[kMaxOpen];
   int top_ = 0;
 };
+using TextOut = TextOutT<false>;
+using RawTextOut = TextOutT<true>;
 
 template <class Out>
 void put(Out& o, const char* name, std::string_view text) {
@@ -406,26 +448,282 @@ constexpr std::string_view kFragmentPi = "yz-fragment";
 
 }  // namespace
 
+namespace {
+
+// pugixml's depth of the children of `out` (its ancestors below the document).
+int child_depth(pugi::xml_node out) {
+  int depth = 0;
+  for (pugi::xml_node n = out; n.parent(); n = n.parent()) ++depth;
+  return depth;
+}
+
+// ---- A stored <output> put under a response's output as text ----------------
+// What parsing it with pugixml (parse_default) and writing copies of its
+// children as a ResponseBuilder does (TextOut's format) gives, for what
+// pugixml's format_raw (and RawTextOut) write for a settlement output:
+// elements holding either elements or one text (or nothing), at most one
+// attribute on an element holding no elements, the entities such text holds.
+// Anything else: false (the caller parses it with pugixml instead).
+class StoredOutput {
+ public:
+  // `depth`: pugixml's depth of the elements written at the top.
+  StoredOutput(std::string_view x, std::string& out, int depth) : x_(x), out_(out), depth_(depth) {}
+
+  bool convert() {
+    if (!lit("<output")) return false;
+    if (lit("/>")) return p_ == x_.size();
+    if (!lit('>')) return false;
+    std::string_view stack[kMaxOpen];
+    int top = 0;
+    for (;;) {
+      if (!lit('<')) return false;  // text among elements (or the end)
+      if (lit('/')) {  // the end of an element holding elements
+        std::string_view name;
+        if (!read_name(name) || !lit('>')) return false;
+        if (top == 0) return name == "output" && p_ == x_.size();
+        if (name != stack[top - 1]) return false;
+        --top;
+        newline(top);
+        out_ += "</";
+        out_ += name;
+        out_ += '>';
+        continue;
+      }
+      std::string_view name, attr;
+      if (!read_name(name)) return false;
+      if (lit(' ')) {
+        if (!read_name(attr) || !lit("=\"") || !read_attr_value()) return false;
+      }
+      if (!newline(top)) return false;
+      out_ += '<';
+      out_ += name;
+      if (!attr.empty()) {
+        out_ += ' ';
+        out_ += attr;
+        out_ += "=\"";
+        escape_into(out_, value_, true);
+        out_ += '"';
+      }
+      if (lit("/>")) {
+        out_ += " />";
+        continue;
+      }
+      if (!lit('>')) return false;
+      if (p_ + 1 < x_.size() && x_[p_] == '<' && x_[p_ + 1] != '/') {  // it holds elements
+        if (!attr.empty() || top == kMaxOpen) return false;
+        out_ += '>';
+        stack[top++] = name;
+        continue;
+      }
+      // Text (perhaps none), then this element's end.
+      const size_t lt = x_.find('<', p_);
+      if (lt == std::string_view::npos) return false;
+      const std::string_view raw = x_.substr(p_, lt - p_);
+      p_ = lt;
+      if (!lit("</") || !lit(name) || !lit('>')) return false;
+      bool has_text = false;
+      if (!text(raw, has_text)) return false;
+      if (has_text) {
+        out_ += "</";
+        out_ += name;
+        out_ += '>';
+      }
+    }
+  }
+
+ private:
+  static constexpr int kMaxOpen = 16;
+  static constexpr std::string_view kSpaces = "                                                                ";
+
+  // Short strings: compared here rather than by memcmp.
+  bool lit(std::string_view s) {
+    if (x_.size() - p_ < s.size()) return false;
+    const char* p = x_.data() + p_;
+    for (size_t i = 0; i < s.size(); ++i)
+      if (p[i] != s[i]) return false;
+    p_ += s.size();
+    return true;
+  }
+  bool lit(char c) {
+    if (p_ >= x_.size() || x_[p_] != c) return false;
+    ++p_;
+    return true;
+  }
+  bool newline(int nesting) {
+    const size_t n = size_t(depth_ + nesting) * 2;
+    if (n > kSpaces.size()) return false;
+    out_ += '\n';
+    out_.append(kSpaces.data(), n);
+    return true;
+  }
+  // An element or attribute name as the writers write them.
+  bool read_name(std::string_view& name) {
+    const size_t b = p_;
+    for (; p_ < x_.size(); ++p_) {
+      const unsigned char c = static_cast<unsigned char>(x_[p_]);
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80 ||
+                      (p_ > b && ((c >= '0' && c <= '9') || c == '-' || c == '.' || c == ':'));
+      if (!ok) break;
+    }
+    name = x_.substr(b, p_ - b);
+    return p_ > b;
+  }
+  static bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+  // The entity at t[i] ('&'): its character into `out`, i past it. Only those
+  // the writers use: the five named ones, and "&#N;" / "&#NN;" of a control
+  // character.
+  static bool entity(std::string_view t, size_t& i, std::string& out) {
+    static constexpr std::pair<std::string_view, char> kNamed[] = {
+        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+    for (const auto& [e, c] : kNamed)
+      if (t.compare(i, e.size(), e) == 0) {
+        out += c;
+        i += e.size();
+        return true;
+      }
+    if (t.compare(i, 2, "&#") != 0) return false;
+    size_t j = i + 2;
+    unsigned v = 0;
+    int digits = 0;
+    for (; j < t.size() && t[j] >= '0' && t[j] <= '9' && digits < 2; ++j, ++digits) v = v * 10 + unsigned(t[j] - '0');
+    if (digits == 0 || j >= t.size() || t[j] != ';' || v == 0 || v >= 0x20) return false;
+    out += char(v);
+    i = j + 1;
+    return true;
+  }
+  // An element's text as pugixml reads it (none when it is white space
+  // alone; parse_escapes, parse_eol: CR LF and CR as LF) and writes it: the
+  // end of its start tag and the text, or " />" for none.
+  bool text(std::string_view raw, bool& has_text) {
+    if (next_text_special(raw, 0) == raw.size()) {  // nothing to read or escape: as it is
+      has_text = raw.find_first_not_of(' ') != std::string_view::npos;
+      if (has_text) {
+        out_ += '>';
+        out_ += raw;
+      } else {
+        out_ += " />";
+      }
+      return true;
+    }
+    bool blank = true;
+    for (char c : raw) blank = blank && space(c);
+    if (blank) {
+      out_ += " />";
+      return true;
+    }
+    std::string& t = value_;
+    t.clear();
+    for (size_t i = 0; i < raw.size();) {
+      const char c = raw[i];
+      if (c == '&') {
+        if (!entity(raw, i, t)) return false;
+        continue;
+      }
+      if (c == '\0') return false;
+      if (c == '\r') {
+        t += '\n';
+        i += i + 1 < raw.size() && raw[i + 1] == '\n' ? 2 : 1;
+        continue;
+      }
+      t += c;
+      ++i;
+    }
+    out_ += '>';
+    escape_into(out_, t, false);
+    has_text = true;
+    return true;
+  }
+  // An attribute value up to its closing quote into value_, as pugixml reads
+  // it (parse_escapes | parse_wconv_attribute | parse_eol: white space as a space).
+  bool read_attr_value() {
+    value_.clear();
+    while (p_ < x_.size()) {
+      const char c = x_[p_];
+      if (c == '"') {
+        ++p_;
+        return true;
+      }
+      if (c == '&') {
+        if (!entity(x_, p_, value_)) return false;
+        continue;
+      }
+      if (c == '<' || c == '\0') return false;
+      if (space(c)) {
+        value_ += ' ';
+        p_ += c == '\r' && p_ + 1 < x_.size() && x_[p_ + 1] == '\n' ? 2 : 1;
+        continue;
+      }
+      value_ += c;
+      ++p_;
+    }
+    return false;
+  }
+
+  std::string_view x_;
+  size_t p_ = 0;
+  std::string& out_;
+  int depth_;
+  std::string value_;  // an attribute's value (then an element's text) as read
+};
+
+// The ResponseBuilder whose output() is `out`, if any (on this thread).
+ResponseBuilder* builder_of(pugi::xml_node out) {
+  for (ResponseBuilder* b : t_builders)
+    if (b->output() == out) return b;
+  return nullptr;
+}
+
+}  // namespace
+
+// Text for the output of a ResponseBuilder: a placeholder node keeps its place
+// among the others, str() splices the text in.
+void add_output_fragment(ResponseBuilder& b, std::string text) {
+  pugi::xml_node pi = b.output_.append_child(pugi::node_pi);
+  pi.set_name(std::string(kFragmentPi).c_str());
+  pi.set_value(std::to_string(b.fragments_.size()).c_str());
+  b.fragments_.push_back(std::move(text));
+}
+
 void write_settlement_output(pugi::xml_node out, const Settlement& s, const std::string& msgid,
                              const std::string& setl_id, const std::string& setl_time) {
   // Into the <output> of a ResponseBuilder: written as text now and spliced in
   // by str(), with a placeholder node keeping its place among the others.
-  for (ResponseBuilder* b : t_builders) {
-    if (b->output_ != out) continue;
-    int depth = 0;  // pugixml's depth of out's children: out's ancestors below the document
-    for (pugi::xml_node n = out; n.parent(); n = n.parent()) ++depth;
+  if (ResponseBuilder* b = builder_of(out)) {
     std::string text;
     text.reserve(12 << 10);
-    TextOut o(text, depth);
+    TextOut o(text, child_depth(out));
     settlement_output(o, s, msgid, setl_id, setl_time);
-    pugi::xml_node pi = out.append_child(pugi::node_pi);
-    pi.set_name(std::string(kFragmentPi).c_str());
-    pi.set_value(std::to_string(b->fragments_.size()).c_str());
-    b->fragments_.push_back(std::move(text));
+    add_output_fragment(*b, std::move(text));
     return;
   }
   DomOut o(out);
   settlement_output(o, s, msgid, setl_id, setl_time);
+}
+
+std::string write_settlement_output_raw(const Settlement& s, const std::string& msgid, const std::string& setl_id,
+                                        const std::string& setl_time) {
+  std::string text;
+  text.reserve(8 << 10);
+  RawTextOut o(text, 0);
+  o.open("output");
+  settlement_output(o, s, msgid, setl_id, setl_time);
+  o.close();
+  return text;
+}
+
+bool append_output_xml(pugi::xml_node out, std::string_view output_xml) {
+  if (ResponseBuilder* b = builder_of(out)) {
+    std::string text;
+    text.reserve(output_xml.size() + output_xml.size() / 2);
+    if (StoredOutput(output_xml, text, child_depth(out)).convert()) {
+      if (!text.empty()) add_output_fragment(*b, std::move(text));
+      return true;
+    }
+  }
+  pugi::xml_document doc;
+  if (!doc.load_buffer(output_xml.data(), output_xml.size(), pugi::parse_default, pugi::encoding_utf8)) return false;
+  for (pugi::xml_node n : doc.child("output").children()) out.append_copy(n);
+  return true;
 }
 
 namespace {

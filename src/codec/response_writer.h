@@ -45,6 +45,21 @@ std::string explain_alert(const Alert& a);
 void write_settlement_output(pugi::xml_node out, const Settlement& s, const std::string& msgid,
                              const std::string& setl_id, const std::string& setl_time);
 
+// The same output as the ledger keeps it: an <output> element holding it,
+// as pugixml writes that element with format_raw | format_no_declaration (no
+// indentation, "<name/>", control characters as "&#NN;"), written as text.
+std::string write_settlement_output_raw(const Settlement& s, const std::string& msgid, const std::string& setl_id,
+                                        const std::string& setl_time);
+
+// The children of a stored <output> element (as pugixml's format_raw or
+// write_settlement_output_raw writes it) put under `out`, as parsing it with
+// pugixml (parse_default) and appending copies of them would. When `out` is
+// the output() of a ResponseBuilder they are written as text for its str()
+// (the same bytes), without building nodes, unless the text holds more than
+// such an output does (then it is parsed). False, and nothing added, when it
+// is not XML.
+bool append_output_xml(pugi::xml_node out, std::string_view output_xml);
+
 // A response envelope (HIS-INTERFACE.md §2) whose <output> the caller fills.
 class ResponseBuilder {
  public:
@@ -58,8 +73,7 @@ class ResponseBuilder {
   std::string str() const;
 
  private:
-  friend void write_settlement_output(pugi::xml_node, const Settlement&, const std::string&, const std::string&,
-                                      const std::string&);
+  friend void add_output_fragment(ResponseBuilder& b, std::string text);
   std::unique_ptr<pugi::xml_document> doc_;
   pugi::xml_node output_;
   std::vector<std::string> fragments_;  // settlement outputs written as text (write_settlement_output)

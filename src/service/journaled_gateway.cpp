@@ -1,14 +1,11 @@
 // The journaling decorator of the platform port (journaled_gateway.h).
 #include "service/journaled_gateway.h"
 
-#include <pugixml.hpp>
-
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <sstream>
 
 #include "codec/response_writer.h"
 #include "gateway/memory_gateway.h"
@@ -164,12 +161,8 @@ GatewayResult not_sent(const Status& st) {
 
 std::string render_settlement_output(const Settlement& s, const std::string& medins_setl_id,
                                      const std::string& setl_id, const std::string& setl_time) {
-  pugi::xml_document doc;
-  pugi::xml_node out = doc.append_child("output");
-  codec::write_settlement_output(out, s, medins_setl_id, setl_id, setl_time);
-  std::ostringstream o;
-  doc.save(o, "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8);
-  return o.str();
+  // Written as text: the bytes pugixml's format_raw gives for these nodes.
+  return codec::write_settlement_output_raw(s, medins_setl_id, setl_id, setl_time);
 }
 
 std::string fill_settlement_marks(std::string xml, const std::string& setl_id, const std::string& setl_time) {

@@ -81,7 +81,7 @@ Status compute_stay(Service::Impl& s, const Envelope& env, Computed& c, bool for
   std::optional<StayRecord> rec;
   YZ_TRY(s.ledger->get_stay(mdtrt_id, rec));
   if (!rec) return Status::error("YZ-STAY-UNKNOWN", "就诊 mdtrt_id " + codec::quote(mdtrt_id) + " 未办理入院登记(2401)");
-  c.stay = *rec;
+  c.stay = std::move(*rec);
   if (c.stay.psn_no != psn_no)
     return Status::error("YZ-INPUT-PSN", "psn_no " + codec::quote(psn_no) + " 与就诊 " + mdtrt_id + " 登记的人员不一致");
   if (for_settlement && !c.stay.setl_id.empty())
@@ -141,13 +141,9 @@ Status reprint(Service::Impl& s, const std::string& pmsgid, pugi::xml_node out) 
   YZ_TRY(s.ledger->find_settlement_by_msgid(pmsgid, e));
   if (!e)
     return Status::error(kErrSystem, "医保平台已结算（msgid " + pmsgid + "），但本地账本中找不到结算记录，请用 5203 查询");
-  if (!e->output_xml.empty()) {
-    pugi::xml_document doc;
-    if (doc.load_buffer(e->output_xml.data(), e->output_xml.size(), pugi::parse_default, pugi::encoding_utf8)) {
-      for (pugi::xml_node n : doc.child("output").children()) out.append_copy(n);
-      return Status::ok();
-    }
-  }
+  // Into the HIS response as text when it is one (codec::append_output_xml):
+  // the bytes parsing it and copying its elements would give.
+  if (!e->output_xml.empty() && codec::append_output_xml(out, e->output_xml)) return Status::ok();
   codec::write_settlement_output(out, e->settlement, e->his_msgid.empty() ? e->msgid : e->his_msgid, e->setl_id,
                                  e->setl_time);
   return Status::ok();
