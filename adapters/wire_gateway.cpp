@@ -68,39 +68,42 @@ struct WireGateway::State {
         std::this_thread::sleep_for(backoff);
         backoff *= 2;
       }
-      const std::string tag = " [" + m.infno + " msgid " + m.msgid + ", attempt " + std::to_string(attempt) + "/" +
-                              std::to_string(attempts) + "]";
+      // For the messages of a failed attempt only (not built for an answer).
+      auto tag = [&] {
+        return " [" + m.infno + " msgid " + m.msgid + ", attempt " + std::to_string(attempt) + "/" +
+               std::to_string(attempts) + "]";
+      };
       HttpResult h = client->post(kCallServicePath, ctype, body, deadline);
 
       if (h.state == SendState::NotSent) {
-        last_failed = make(Outcome::Failed, h.error_code, h.error + tag);
+        last_failed = make(Outcome::Failed, h.error_code, h.error + tag());
         // A refused TLS handshake (certificate, protocol) does not heal by retrying.
         if (h.error_code == "YZ-PLATFORM-TLS") break;
         continue;
       }
       if (h.state == SendState::MaybeSent) {
         maybe_applied = true;
-        last_unknown = make(Outcome::Unknown, h.error_code, h.error + tag);
+        last_unknown = make(Outcome::Unknown, h.error_code, h.error + tag());
         continue;
       }
 
       // Answered.
       if (h.status == 408 || h.status == 429) {
         // The server did not take the request; try again.
-        last_failed = make(Outcome::Failed, kHttp, "HTTP " + std::to_string(h.status) + " from the platform" + tag);
+        last_failed = make(Outcome::Failed, kHttp, "HTTP " + std::to_string(h.status) + " from the platform" + tag());
         continue;
       }
       if (h.status >= 500) {
         maybe_applied = true;
         last_unknown = make(Outcome::Unknown, kHttp,
-                            "HTTP " + std::to_string(h.status) + " from the platform (平台服务异常，结果未知)" + tag);
+                            "HTTP " + std::to_string(h.status) + " from the platform (平台服务异常，结果未知)" + tag());
         continue;
       }
 
-      wire::Node root;
+      wire::Node root;  // read once: for the envelope's msgid and the answer
       Status parsed = codec->read(h.body, root);
       wire::PlatformResponse decoded;
-      Status st = parsed ? wire::decode_response(*codec, m.infno, h.body, decoded) : parsed;
+      Status st = parsed ? wire::decode_response(root, m.infno, decoded) : parsed;
       if (h.status >= 400) {
         if (st && !decoded.result.ok()) {
           // The platform refused it with an envelope (e.g. 401 signature): nothing applied.
@@ -112,29 +115,29 @@ struct WireGateway::State {
         }
         if (st && decoded.result.ok()) {
           return make(Outcome::Rejected, kHttp,
-                      "HTTP " + std::to_string(h.status) + " from the platform with infcode 0" + tag);
+                      "HTTP " + std::to_string(h.status) + " from the platform with infcode 0" + tag());
         }
         if (!st) {
           return make(Outcome::Rejected, kHttp,
                       "HTTP " + std::to_string(h.status) + " from the platform without a readable envelope (" +
-                          st.message() + ")" + tag);
+                          st.message() + ")" + tag());
         }
         // A refusal that answers another msgid: not ours.
         maybe_applied = true;
         last_unknown = make(Outcome::Unknown, "YZ-PLATFORM-IO",
-                            "the platform's answer is for msgid " + refmsgid_of(root) + ", not " + m.msgid + tag);
+                            "the platform's answer is for msgid " + refmsgid_of(root) + ", not " + m.msgid + tag());
         continue;
       }
       if (h.status < 200 || h.status >= 300) {
         maybe_applied = true;
-        last_unknown = make(Outcome::Unknown, kHttp, "unexpected HTTP " + std::to_string(h.status) + tag);
+        last_unknown = make(Outcome::Unknown, kHttp, "unexpected HTTP " + std::to_string(h.status) + tag());
         continue;
       }
       if (!st) {
         // Sent, answered with something we cannot read: it may have been applied.
         maybe_applied = true;
         last_unknown = make(Outcome::Unknown, st.code(),
-                            "the platform's answer cannot be read: " + st.message() + " (平台应答无法解析，结果未知)" + tag);
+                            "the platform's answer cannot be read: " + st.message() + " (平台应答无法解析，结果未知)" + tag());
         continue;
       }
       std::string ref = refmsgid_of(root);
@@ -142,14 +145,14 @@ struct WireGateway::State {
         maybe_applied = true;
         last_unknown = make(Outcome::Unknown, "YZ-PLATFORM-IO",
                             "the platform's answer is for msgid '" + ref + "', not " + m.msgid +
-                                " (平台应答与请求不符，结果未知)" + tag);
+                                " (平台应答与请求不符，结果未知)" + tag());
         continue;
       }
       if (decoded.result.outcome == Outcome::Unknown) {
         // infcode -1: the platform itself does not know; ask again with the same msgid.
         maybe_applied = true;
         last_unknown = make(Outcome::Unknown, decoded.result.err_code.empty() ? kHttp : decoded.result.err_code,
-                            "the platform answered infcode -1 (系统异常，结果未知): " + decoded.result.err_msg + tag);
+                            "the platform answered infcode -1 (系统异常，结果未知): " + decoded.result.err_msg + tag());
         continue;
       }
       resp = std::move(decoded);

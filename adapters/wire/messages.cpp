@@ -916,6 +916,14 @@ Status decode_response(const Codec& c, const std::string& infno, std::string_vie
   try {
     Node root;
     YZ_TRY(c.read(body, root));
+    return decode_response(root, infno, out);
+  } catch (const std::exception& e) {
+    return Status::error(kField, std::string("cannot decode the response: ") + e.what());
+  }
+}
+
+Status decode_response(const Node& root, const std::string& infno, PlatformResponse& out) {
+  try {
     PlatformResponse r;
     YZ_TRY(read_response(root, infno, r));
     out = std::move(r);

@@ -56,5 +56,8 @@ Status decode_request(const Codec& c, std::string_view body, PlatformRequest& ou
 std::string encode_response(const Codec& c, const std::string& infno, const std::string& refmsgid,
                             const PlatformResponse& r);
 Status decode_response(const Codec& c, const std::string& infno, std::string_view body, PlatformResponse& out);
+// The same for an answer the caller has already read (c.read(body, root)):
+// the adapter reads each answer once, for its msgid and for this.
+Status decode_response(const Node& root, const std::string& infno, PlatformResponse& out);
 
 }  // namespace yz::wire
