@@ -3,6 +3,7 @@
 // durable ledger (the journal, effects applied with the answer under one lock,
 // accumulators). Archival drops nothing: there is no file to move rows to.
 #include <algorithm>
+#include <set>
 
 #include "service/ledger.h"
 
@@ -55,7 +56,7 @@ class MemoryLedger : public Ledger {
   }
   Status put_settlement(const SettlementEntry& e) override {
     std::lock_guard<std::mutex> lock(mu_);
-    settlements_[e.setl_id] = e;
+    store_settlement(e);
     return Status::ok();
   }
   Status get_settlement(const std::string& setl_id, std::optional<SettlementEntry>& out) override {
@@ -68,8 +69,11 @@ class MemoryLedger : public Ledger {
   Status find_settlement_by_msgid(const std::string& msgid, std::optional<SettlementEntry>& out) override {
     std::lock_guard<std::mutex> lock(mu_);
     out.reset();
-    for (const auto& [id, e] : settlements_)
-      if (e.msgid == msgid) out = e;
+    // The last of them in setl_id order, as a scan of settlements_ would find.
+    auto ids = by_msgid_.find(msgid);
+    if (ids == by_msgid_.end() || ids->second.empty()) return Status::ok();
+    auto it = settlements_.find(*ids->second.rbegin());
+    if (it != settlements_.end()) out = it->second;
     return Status::ok();
   }
 
@@ -95,16 +99,22 @@ class MemoryLedger : public Ledger {
       existing = it->second;
       return Status::ok();
     }
-    if (it == calls_.end()) order_.push_back(c.msgid);
+    const bool fresh = it == calls_.end();
+    if (fresh) {
+      seq_[c.msgid] = order_.size();
+      order_.push_back(c.msgid);
+    }
     auto index = [&](std::map<std::string, std::vector<std::string>>& by, const std::string& k) {
       std::vector<std::string>& v = by[k];
-      if (std::find(v.begin(), v.end(), c.msgid) == v.end()) v.push_back(c.msgid);
+      // A new msgid is in no list yet (a stay's list grows with its calls).
+      if (fresh || std::find(v.begin(), v.end(), c.msgid) == v.end()) v.push_back(c.msgid);
     };
     index(by_his_, c.his_msgid);
     index(by_key_, c.key);
     PlatformCall row = c;
     row.state = CallState::Sent;
     calls_[c.msgid] = std::move(row);
+    open_.insert(seq_[c.msgid]);
     return Status::ok();
   }
 
@@ -124,6 +134,7 @@ class MemoryLedger : public Ledger {
     row.attempts = c.attempts;
     row.answered_at = c.answered_at;
     row.resolved_at = c.resolved_at;
+    track_open(row);
     apply(fx);
     if (log) add_log(*log);
     return Status::ok();
@@ -149,6 +160,15 @@ class MemoryLedger : public Ledger {
     } else if (!q.key.empty()) {
       auto b = by_key_.find(q.key);
       ids = b == by_key_.end() ? &none : &b->second;
+    }
+    // Only open calls asked for (recovery, a stay's open 2304s): the open ones
+    // (few) when they are fewer, also in sending order.
+    bool only_open = !q.states.empty();
+    for (CallState st : q.states) only_open = only_open && (st == CallState::Sent || st == CallState::Unknown);
+    std::vector<std::string> open_ids;
+    if (only_open && open_.size() < ids->size()) {
+      for (size_t i : open_) open_ids.push_back(order_[i]);
+      ids = &open_ids;
     }
     for (const std::string& id : *ids) {
       auto it = calls_.find(id);
@@ -201,6 +221,28 @@ class MemoryLedger : public Ledger {
     log_.push_back(std::move(e));
   }
 
+  // open_ after a change of c's state.
+  void track_open(const PlatformCall& c) {
+    auto sq = seq_.find(c.msgid);
+    if (sq == seq_.end()) return;
+    if (c.open()) open_.insert(sq->second);
+    else open_.erase(sq->second);
+  }
+
+  // settlements_[e.setl_id] = e, and the msgid index kept with it.
+  void store_settlement(const SettlementEntry& e) {
+    auto it = settlements_.find(e.setl_id);
+    if (it != settlements_.end() && it->second.msgid != e.msgid) {
+      auto old = by_msgid_.find(it->second.msgid);
+      if (old != by_msgid_.end()) {
+        old->second.erase(e.setl_id);
+        if (old->second.empty()) by_msgid_.erase(old);
+      }
+    }
+    settlements_[e.setl_id] = e;
+    by_msgid_[e.msgid].insert(e.setl_id);
+  }
+
   bool put_accum_locked(const AccumRecord& a) {
     auto key = std::make_pair(a.psn_no, a.accum.year);
     auto it = accums_.find(key);
@@ -232,7 +274,7 @@ class MemoryLedger : public Ledger {
         }
       }
     }
-    if (fx.new_settlement) settlements_[fx.new_settlement->setl_id] = *fx.new_settlement;
+    if (fx.new_settlement) store_settlement(*fx.new_settlement);
     if (!fx.reversed_setl_id.empty()) {
       auto e = settlements_.find(fx.reversed_setl_id);
       if (e != settlements_.end() && !e->second.reversed) {
@@ -261,6 +303,7 @@ class MemoryLedger : public Ledger {
           o.state = CallState::Resolved;
           o.resolution = fx.undo_resolution;
           o.resolved_at = fx.at;
+          track_open(o);
         }
         // A cancelled call never took effect: nothing was undone, but its msgid is spent all the same.
         o.undone_by = fx.undo_by;
@@ -272,8 +315,11 @@ class MemoryLedger : public Ledger {
   std::map<std::string, Recorded> responses_;
   std::map<std::string, StayRecord> stays_;
   std::map<std::string, SettlementEntry> settlements_;
+  std::map<std::string, std::set<std::string>> by_msgid_;  // setl_ids by msgid (find_settlement_by_msgid)
   std::map<std::string, PlatformCall> calls_;
   std::vector<std::string> order_;
+  std::map<std::string, size_t> seq_;  // msgid -> its place in order_
+  std::set<size_t> open_;              // places in order_ of the calls left sent or unknown
   std::map<std::string, std::vector<std::string>> by_his_, by_key_;  // msgids by his_msgid / key
   std::vector<RecoveryEntry> log_;
   std::map<std::pair<std::string, int>, AccumRecord> accums_;
