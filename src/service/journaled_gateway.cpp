@@ -238,8 +238,11 @@ GatewayResult JournaledGateway::journaled(const CallMeta& m, PlatformCall c, Sen
   c.his_msgid = JournalScope::current();
   c.state = CallState::Sent;
   c.attempts = 1;
-  c.sent_at = clock_();
-  if (m.msgid.empty()) return send();  // the platform refuses it (envelope): nothing can apply
+  // The time the request carries is the time the platform records for a
+  // settlement or a reversal it applies: kept as sent_at, and carried again
+  // by every later send of this msgid, so the ledger's times are the platform's.
+  c.sent_at = m.inf_time.empty() ? clock_() : m.inf_time;
+  if (m.msgid.empty()) return send(m);  // the platform refuses it (envelope): nothing can apply
 
   CallClaims::Guard claim(claims_, c.msgid);
   probe("before_sent", c.infno);
@@ -295,7 +298,9 @@ GatewayResult JournaledGateway::journaled(const CallMeta& m, PlatformCall c, Sen
     resend = true;
   }
 
-  GatewayResult r = send();
+  CallMeta sm = m;
+  sm.inf_time = c.sent_at;  // a resend carries the first send's time (see above)
+  GatewayResult r = send(sm);
   probe("after_send", c.infno);
   c.outcome = gateway::outcome_code(r.outcome);
   c.err_code = r.err_code;
@@ -373,7 +378,7 @@ GatewayResult JournaledGateway::admit(const CallMeta& m, const gateway::Admissio
                        .str();
   mdtrt_id.clear();
   return journaled(
-      m, std::move(c), [&] { return inner_->admit(m, a, mdtrt_id); }, [&](const PlatformCall& ex) { mdtrt_id = ex.answer; },
+      m, std::move(c), [&](const CallMeta& sm) { return inner_->admit(sm, a, mdtrt_id); }, [&](const PlatformCall& ex) { mdtrt_id = ex.answer; },
       [&](PlatformCall& row, const GatewayResult&) {
         row.answer = mdtrt_id;
         CallEffects fx;
@@ -405,7 +410,7 @@ GatewayResult JournaledGateway::upload_fees(const CallMeta& m, const std::string
   }
   c.request_hash = h.str();
   return journaled(
-      m, std::move(c), [&] { return inner_->upload_fees(m, mdtrt_id, lines); }, [](const PlatformCall&) {},
+      m, std::move(c), [&](const CallMeta& sm) { return inner_->upload_fees(sm, mdtrt_id, lines); }, [](const PlatformCall&) {},
       [&](PlatformCall& row, const GatewayResult&) {
         std::string sns;
         for (const FeeLine& l : lines) sns += l.feedetl_sn + "\n";
@@ -427,7 +432,7 @@ GatewayResult JournaledGateway::cancel_fees(const CallMeta& m, const std::string
   for (const std::string& sn : sns) h.add(sn);
   c.request_hash = h.str();
   return journaled(
-      m, std::move(c), [&] { return inner_->cancel_fees(m, mdtrt_id, sns); }, [](const PlatformCall&) {},
+      m, std::move(c), [&](const CallMeta& sm) { return inner_->cancel_fees(sm, mdtrt_id, sns); }, [](const PlatformCall&) {},
       [&](PlatformCall& row, const GatewayResult&) {
         // What is removed (kept with the call, so that a 2601 can put it back).
         std::optional<StayRecord> st;
@@ -467,10 +472,10 @@ GatewayResult JournaledGateway::settle(const CallMeta& m, const Settlement& s, s
   c.output_xml = render_settlement_output(s, his.empty() ? m.msgid : his, kSetlIdMark, kSetlTimeMark);
   setl_id.clear();
   return journaled(
-      m, std::move(c), [&] { return inner_->settle(m, s, setl_id); }, [&](const PlatformCall& ex) { setl_id = ex.answer; },
+      m, std::move(c), [&](const CallMeta& sm) { return inner_->settle(sm, s, setl_id); }, [&](const PlatformCall& ex) { setl_id = ex.answer; },
       [&](PlatformCall& row, const GatewayResult&) {
         row.answer = setl_id;
-        return settlement_effects(row, setl_id, row.answered_at);
+        return settlement_effects(row, setl_id, row.sent_at);  // setl_time: the platform's (the request's time)
       });
 }
 
@@ -485,12 +490,12 @@ GatewayResult JournaledGateway::reverse_settlement(const CallMeta& m, const std:
   c.request_hash = Hash().add("2305").add(setl_id).str();
   reverse_setl_id.clear();
   return journaled(
-      m, std::move(c), [&] { return inner_->reverse_settlement(m, setl_id, reverse_setl_id); },
+      m, std::move(c), [&](const CallMeta& sm) { return inner_->reverse_settlement(sm, setl_id, reverse_setl_id); },
       [&](const PlatformCall& ex) { reverse_setl_id = ex.answer; },
       [&](PlatformCall& row, const GatewayResult&) {
         row.answer = reverse_setl_id;
         if (!e) return CallEffects{};
-        return reversal_effects(*e, reverse_setl_id, "2305", row.msgid, row.answered_at);
+        return reversal_effects(*e, reverse_setl_id, "2305", row.msgid, row.sent_at);
       });
 }
 
@@ -502,7 +507,7 @@ GatewayResult JournaledGateway::reverse_message(const CallMeta& m, const std::st
   c.detail = oinfno;
   c.request_hash = Hash().add("2601").add(omsgid).add(oinfno).str();
   return journaled(
-      m, std::move(c), [&] { return inner_->reverse_message(m, omsgid, oinfno); }, [](const PlatformCall&) {},
+      m, std::move(c), [&](const CallMeta& sm) { return inner_->reverse_message(sm, omsgid, oinfno); }, [](const PlatformCall&) {},
       [&](PlatformCall& row, const GatewayResult& r) {
         row.detail = oinfno;
         CallEffects fx;
@@ -524,7 +529,7 @@ GatewayResult JournaledGateway::reverse_message(const CallMeta& m, const std::st
         if (inf == "2304") {
           std::optional<SettlementEntry> e;
           if (ledger_.find_settlement_by_msgid(omsgid, e) && e && !e->reversed) {
-            CallEffects rv = reversal_effects(*e, "2601:" + row.msgid, "2601", row.msgid, row.answered_at);
+            CallEffects rv = reversal_effects(*e, "2601:" + row.msgid, "2601", row.msgid, row.sent_at);
             rv.undo_msgid = fx.undo_msgid;
             rv.undo_by = fx.undo_by;
             rv.undo_resolution = fx.undo_resolution;

@@ -94,7 +94,11 @@ struct PlatformCall {
   std::string resolution;     // Resolved: kRes*
   std::string undone_by;      // the 2601 msgid that later undid (or cancelled) it
   int attempts = 0;
-  std::string sent_at, answered_at, resolved_at;  // yyyy-MM-dd HH:mm:ss (the service's clock)
+  // yyyy-MM-dd HH:mm:ss, the service's clock. sent_at is also the inf_time
+  // the request carries (every send of the msgid carries it again): the time
+  // the platform records for a settlement or a reversal it applies, used as
+  // the local setl_time and reversal time (reconciliation periods).
+  std::string sent_at, answered_at, resolved_at;
   // 2304 only: the settlement submitted (figures and accumulators) and the
   // HIS-visible output rendered when it was sent, with kSetlIdMark and
   // kSetlTimeMark standing for setl_id and setl_time until the platform answers.

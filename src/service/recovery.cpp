@@ -103,7 +103,10 @@ Status resolve_2304(Service::Impl& s, Envelope& env, const PlatformCall& c) {
     done.resolution = found.reversed ? kResReversed : kResApplied;
     done.answer = found.setl_id;
     done.resolved_at = at;
-    CallEffects fx = settlement_effects(c, found.setl_id, at, found.reversed, found.reverse_setl_id);
+    // setl_time: the platform's record, else the time the 2304 carried (what the platform recorded).
+    const std::string& setl_time = !found.setl_time.empty() ? found.setl_time : c.sent_at;
+    CallEffects fx = settlement_effects(c, found.setl_id, setl_time, found.reversed, found.reverse_setl_id);
+    fx.at = at;
     RecoveryEntry log{0, at, c.msgid, c.infno, "5203", done.resolution, "setl_id " + found.setl_id};
     forget_note(s, c.msgid);
     return s.ledger->journal_update(done, fx, &log);

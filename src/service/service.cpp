@@ -77,7 +77,11 @@ gateway::CallMeta Service::Impl::meta(const Envelope& env, const char* infno, co
   m.insuplc_admdvs = env.insuplc_admdvs;
   m.opter = env.opter;
   m.opter_name = env.opter_name;
-  m.inf_time = env.inf_time.empty() ? clock() : env.inf_time;
+  // The plug-in is the sender of a platform request: its own clock, not the
+  // HIS's inf_time. The platform records this time for a settlement or a
+  // reversal, and the ledger keeps it (PlatformCall::sent_at), so both sides
+  // put a settlement in the same day even when the HIS's clock is off.
+  m.inf_time = clock();
   m.timeout = std::chrono::milliseconds(cfg.platform.timeout_ms);
   std::lock_guard<std::mutex> lock(sign_mu);
   m.sign_no = sign_no;

@@ -147,7 +147,9 @@ Status local_recon_rows(Service::Impl& s, const std::string& b, const std::strin
     if (i % step == 0) report(progress, "local", i, setl.size());
   }
   setl.clear();
-  // Reversals applied in the period (by the journal's answer time).
+  // Reversals applied in the period, by the time their request carried: the
+  // time the platform recorded for the reversal (journaled_gateway.cpp).
+  // Older rows without it fall back to when the answer came.
   std::vector<PlatformCall> calls;
   CallQuery q;
   q.infno = "2305";
@@ -156,7 +158,7 @@ Status local_recon_rows(Service::Impl& s, const std::string& b, const std::strin
   q.infno = "2601";
   YZ_TRY(s.ledger->list_calls(q, undo));
   auto in_period = [&](const PlatformCall& c, std::string& at) {
-    at = !c.answered_at.empty() ? c.answered_at : c.resolved_at;
+    at = !c.sent_at.empty() ? c.sent_at : !c.answered_at.empty() ? c.answered_at : c.resolved_at;
     return c.applied() && at >= from && at <= to;
   };
   std::string at;

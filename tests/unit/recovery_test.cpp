@@ -30,6 +30,7 @@
 
 #include "gateway/memory_gateway.h"
 #include "service/ledger.h"
+#include "service/reconcile.h"
 #include "service/service.h"
 #include "service/sqlite_ledger.h"
 #include "service_harness.h"
@@ -101,6 +102,14 @@ class SharedPlatform : public gateway::PlatformGateway {
                                  gateway::SettlementRecord& o) override {
     return go("5203", [&] { return p_.query_settlement(m, s, d, o); });
   }
+  GatewayResult reconcile_totals(const CallMeta& m, const std::string& b, const std::string& e, const std::string& f,
+                                 recon::Totals& o) override {
+    return go("3201", [&] { return p_.reconcile_totals(m, b, e, f, o); });
+  }
+  GatewayResult reconcile_detail(const CallMeta& m, const std::string& b, const std::string& e, const std::string& t,
+                                 std::vector<recon::Row>& o) override {
+    return go("3202", [&] { return p_.reconcile_detail(m, b, e, t, o); });
+  }
 
  private:
   template <class F>
@@ -170,6 +179,9 @@ class FlakyResponses : public Ledger {
   Status put_accum(const AccumRecord& a, bool& c) override { return in_->put_accum(a, c); }
   Status get_accum(const std::string& p, int y, std::optional<AccumRecord>& o) override { return in_->get_accum(p, y, o); }
   Status archive(const std::string& c, ArchiveReport& o) override { return in_->archive(c, o); }
+  Status list_settlements(const std::string& f, const std::string& t, std::vector<SettlementEntry>& o) override {
+    return in_->list_settlements(f, t, o);
+  }
 
  private:
   std::unique_ptr<Ledger> in_;
@@ -186,6 +198,8 @@ struct Station {
   Ledger* sqlite = nullptr;         // the SQLite ledger inside it
   int seq = 0;
   std::string prefix;
+  // The service's and the ledger's clock (settable: midnight tests).
+  std::shared_ptr<std::string> now = std::make_shared<std::string>("2023-10-20 10:00:00");
 
   Station(std::string p, MemoryGateway& plat, std::string msgid_prefix = "A", int recover_every_s = 0)
       : path(std::move(p)), platform(plat), prefix(std::move(msgid_prefix)) {
@@ -201,7 +215,7 @@ struct Station {
     cfg.ledger_recover_every_s = recover_every_s;
     std::unique_ptr<Ledger> l;
     SqliteLedgerOptions o;
-    o.clock = [] { return std::string("2023-10-20 10:00:00"); };
+    o.clock = [now = now] { return *now; };
     if (st = make_sqlite_ledger(path, o, l); !st) return st;
     sqlite = l.get();
     auto f = std::make_unique<FlakyResponses>(std::move(l));
@@ -210,8 +224,7 @@ struct Station {
     l = std::move(f);
     auto g = std::make_unique<SharedPlatform>(platform);
     gw = g.get();
-    return Service::open_with(cfg, std::move(g), std::move(l), [] { return std::string("2023-10-20 10:00:00"); },
-                              svc);
+    return Service::open_with(cfg, std::move(g), std::move(l), [now = now] { return *now; }, svc);
   }
   // A power cut: the process state goes; the file stays.
   void crash() {
@@ -308,6 +321,63 @@ TEST(Recovery, SettlementSurvivesRestartAndARetryAnswersTheSame) {
   ASSERT_TRUE(a.ledger->get_accum(kPsn, 2023, acc).is_ok());
   ASSERT_TRUE(acc);
   EXPECT_EQ(acc->accum, platform->accum(kPsn, 2023));
+}
+
+// A settlement and a reversal whose answers were lost just before midnight
+// and that recovery resolves after it: the ledger keeps the time the platform
+// recorded (the time the request carried, the plug-in's clock, not the HIS's
+// inf_time of 10:00:00 in these requests), so each day reconciles 平.
+TEST(Recovery, TimesAreThePlatformsAcrossMidnight) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  *a.now = "2023-10-20 23:59:50";
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  *a.now = "2023-10-20 23:59:59";
+  platform->inject("2304", Fault::UnknownAfter);
+  platform->inject("5203", Fault::UnknownBefore);
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  EXPECT_EQ(a.call(Station::settle_req(m, mdtrt), d), -1);
+  *a.now = "2023-10-21 00:05:00";
+  a.crash();
+  ASSERT_TRUE(a.open().is_ok());  // recovery: 5203 finds it applied
+  std::optional<SettlementEntry> e;
+  ASSERT_TRUE(a.ledger->find_settlement_by_msgid(m, e).is_ok());
+  ASSERT_TRUE(e);
+  const gateway::PlatformState snap = platform->snapshot();
+  ASSERT_EQ(snap.data().settlements.count(e->setl_id), 1u);
+  EXPECT_EQ(snap.data().settlements.at(e->setl_id).setl_time, "2023-10-20 23:59:59");
+  EXPECT_EQ(e->setl_time, "2023-10-20 23:59:59");
+
+  auto balanced = [&](const char* day, int64_t setl_cnt) {
+    recon::Result r;
+    ReconcileOptions o;
+    o.begin_date = day;
+    o.force_detail = true;
+    Status st = reconcile(*a.svc, o, r);
+    EXPECT_TRUE(st.is_ok()) << st.code() << " " << st.message();
+    EXPECT_TRUE(r.totals_equal) << day;
+    EXPECT_TRUE(r.detail_run) << day;
+    EXPECT_TRUE(r.diffs.empty()) << day;
+    EXPECT_EQ(r.local.setl_cnt, setl_cnt) << day;
+  };
+  balanced("2023-10-20", 1);  // settled on the 20th on both sides
+  balanced("2023-10-21", 0);
+
+  // The reversal, the next night: 2305 at 23:59:59 on the 21st, its answer lost, resolved on the 22nd.
+  *a.now = "2023-10-21 23:59:59";
+  platform->inject("2305", Fault::UnknownAfter);
+  platform->inject("5203", Fault::UnknownBefore);
+  EXPECT_EQ(a.call(Harness::request("2305", a.msgid(), "<setl_id>" + e->setl_id + "</setl_id>"), d), -1);
+  *a.now = "2023-10-22 00:01:00";
+  a.crash();
+  ASSERT_TRUE(a.open().is_ok());
+  EXPECT_EQ(platform->snapshot().data().settlements.at(e->setl_id).reverse_time, "2023-10-21 23:59:59");
+  balanced("2023-10-20", 1);
+  balanced("2023-10-21", -1);  // the reverse row: 0 forward - 1 reverse
+  balanced("2023-10-22", 0);
 }
 
 TEST(Recovery, AnswerLostAfterTheSettlementLanded_RecordedOnceAtReopen) {
