@@ -4,10 +4,17 @@
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "codec/case_reader.h"
 #include "codec/response_writer.h"
+#include "test_support.h"
 
 namespace yz::codec {
 namespace {
@@ -317,6 +324,255 @@ TEST(ExplainText, CashiersView) {
   EXPECT_NE(t.find("\n  1. [GS-BASIC] 基本医保："), std::string::npos) << t;
   EXPECT_NE(t.find("\n  2. [GS-TILT-2ND] "), std::string::npos) << t;
   EXPECT_NE(t.find("GS-MON-PUSH"), std::string::npos) << t;
+}
+
+
+// ---- The text writers against pugixml, byte for byte ----------------------------------
+//
+// write_settlement_output_raw (the ledger's copy), write_settlement_output into
+// a ResponseBuilder (text spliced by str()) and append_output_xml (a stored copy
+// put back into a response) write text themselves instead of building pugixml
+// nodes. Their promise is pugixml's bytes: the oracle here is pugixml itself
+// (nodes built by the DOM path, saved with the same flags), over the sample,
+// the engine's settlements of the five samples/cases, copies of them with
+// hostile strings (control characters, CR/LF, entities, whitespace only, NUL,
+// invalid UTF-8, odd figure names) and corrupted or foreign stored copies.
+
+const char* const kEnvTime = "2023-10-20 10:00:00";
+
+// pugixml's format_raw of <output> holding the DOM path's nodes.
+std::string dom_raw(const Settlement& s, const std::string& msgid, const std::string& id, const std::string& tm) {
+  pugi::xml_document doc;
+  write_settlement_output(doc.append_child("output"), s, msgid, id, tm);
+  std::ostringstream o;
+  doc.save(o, "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8);
+  return o.str();
+}
+
+// The envelope ResponseBuilder writes, as pugixml nodes, and its <output>.
+pugi::xml_node dom_envelope(pugi::xml_document& doc, const std::string& msgid) {
+  pugi::xml_node r = doc.append_child("response");
+  add_text(r, "infcode", "0");
+  add_text(r, "err_code");
+  add_text(r, "err_msg");
+  add_text(r, "inf_refmsgid", msgid);
+  add_text(r, "refmsg_time", kEnvTime);
+  add_text(r, "respond_time", kEnvTime);
+  return add_text(r, "output");
+}
+
+std::string indented(const pugi::xml_document& doc) {
+  std::ostringstream o;
+  doc.save(o, "  ", pugi::format_indent | pugi::format_skip_control_chars | pugi::format_no_declaration,
+           pugi::encoding_utf8);
+  return o.str();
+}
+
+// A response whose output is the DOM path's nodes, saved as str() saves.
+std::string dom_response(const Settlement& s, const std::string& msgid, const std::string& id, const std::string& tm) {
+  pugi::xml_document doc;
+  write_settlement_output(dom_envelope(doc, msgid), s, msgid, id, tm);
+  return indented(doc);
+}
+
+std::string text_response(const Settlement& s, const std::string& msgid, const std::string& id, const std::string& tm) {
+  ResponseBuilder b(0, "", "", msgid, kEnvTime, kEnvTime);
+  write_settlement_output(b.output(), s, msgid, id, tm);
+  return b.str();
+}
+
+// A stored copy put back: pugixml's way (parse, copy the children) and
+// append_output_xml's, into a ResponseBuilder and into a plain document.
+struct Spliced {
+  bool ok = false;
+  std::string xml;
+};
+Spliced splice_dom(std::string_view stored, bool builder) {
+  Spliced r;
+  pugi::xml_document parsed;
+  r.ok = bool(parsed.load_buffer(stored.data(), stored.size(), pugi::parse_default, pugi::encoding_utf8));
+  if (builder) {
+    ResponseBuilder b(0, "", "", "M1", kEnvTime, kEnvTime);
+    if (r.ok)
+      for (pugi::xml_node n : parsed.child("output").children()) b.output().append_copy(n);
+    r.xml = b.str();
+  } else {
+    pugi::xml_document doc;
+    pugi::xml_node out = doc.append_child("output");
+    if (r.ok)
+      for (pugi::xml_node n : parsed.child("output").children()) out.append_copy(n);
+    r.xml = indented(doc);
+  }
+  return r;
+}
+int g_text_splices = 0;  // stored copies append_output_xml wrote as text (not parsed)
+Spliced splice_text(std::string_view stored, bool builder) {
+  Spliced r;
+  if (builder) {
+    ResponseBuilder b(0, "", "", "M1", kEnvTime, kEnvTime);
+    r.ok = append_output_xml(b.output(), stored);
+    if (b.output().first_child().type() == pugi::node_pi) ++g_text_splices;  // its placeholder
+    r.xml = b.str();
+  } else {
+    pugi::xml_document doc;
+    pugi::xml_node out = doc.append_child("output");
+    r.ok = append_output_xml(out, stored);
+    r.xml = indented(doc);
+  }
+  return r;
+}
+
+// Counts mismatches (reports the first few); `what` names the input.
+struct Oracle {
+  int checks = 0, failures = 0;
+  void same(const std::string& want, const std::string& got, const std::string& what) {
+    ++checks;
+    if (want == got) return;
+    if (++failures <= 3) ADD_FAILURE() << what << "\n--- pugixml\n" << want << "\n--- text writer\n" << got;
+  }
+  void splice(std::string_view stored, const std::string& what) {
+    for (bool builder : {true, false}) {
+      const Spliced a = splice_dom(stored, builder), b = splice_text(stored, builder);
+      ++checks;
+      if (a.ok != b.ok) {
+        if (++failures <= 3) ADD_FAILURE() << what << ": parsed " << a.ok << " by pugixml, " << b.ok << "\n" << stored;
+        continue;
+      }
+      if (a.ok) same(a.xml, b.xml, what + (builder ? " (builder)" : " (document)") + "\n--- stored\n" + std::string(stored));
+    }
+  }
+};
+
+// The engine's settlements of samples/cases (every stay, accumulators carried).
+std::vector<Settlement> case_settlements() {
+  std::vector<Settlement> v;
+  std::vector<std::filesystem::path> files;
+  for (const auto& f : std::filesystem::directory_iterator(std::string(YZ_SAMPLES_DIR) + "/cases")) files.push_back(f.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    Case c;
+    if (Status st = read_case(ss.str(), c); !st) {
+      ADD_FAILURE() << path << ": " << st.message();
+      continue;
+    }
+    YearAccum acc;
+    for (const Stay& st : c.stays) {
+      Settlement s;
+      SettleRequest rq{c.insuplc_admdvs, &c.person, &c.hospital, &st, acc};
+      if (Status e = settle(test::shipped(), rq, s); !e) {
+        ADD_FAILURE() << path << ": " << e.message();
+        continue;
+      }
+      acc = s.accum_after;
+      v.push_back(std::move(s));
+    }
+  }
+  return v;
+}
+
+std::vector<std::string> hostile_strings() {
+  std::vector<std::string> w = {"", " ", "  ", "\t", "\n", "\r", "\r\n", " \r\n\t ", "a\r\nb", "a\rb", "a\r", "\ra",
+                                "&<>\"'", "x&amp;y", "&#01;", "&#x41;", "]]>", "<!--x-->", "<![CDATA[x]]>",
+                                std::string("a\0b", 3), std::string("\0", 1), std::string(" \0x", 3), "\x01", " \x01 ",
+                                "\x1f\x7f", "\t\x02", "中文 文本", "\xff\xfe", "\xe4\xb8", "  lead", "trail  ", "a\tb",
+                                "<?yz-fragment 0?>", "</output>", "{{yz:setl_id}}"};
+  std::string all;
+  for (int c = 1; c < 256; ++c) all += char(c);
+  w.push_back(all);
+  return w;
+}
+
+TEST(ResponseWriterText, SameBytesAsPugixmlOnHostileSettlements) {
+  std::vector<Settlement> base = case_settlements();
+  ASSERT_GE(base.size(), 5u);
+  base.push_back(sample());
+  const std::vector<std::string> weird = hostile_strings();
+  const std::vector<const char*> names = {"fig_a", "bad name", "x<y", "a\"b", "rule_id", "", "xmlfoo", "ok.name-1", "\t", "n&m", "中"};
+  std::mt19937 rng(20231020);
+  auto pick = [&]() -> const std::string& { return weird[rng() % weird.size()]; };
+  Oracle o;
+  for (int round = 0; round < 30; ++round) {
+    for (const Settlement& b : base) {
+      Settlement s = b;
+      if (round > 0) {  // hostile copies: every text field the output carries
+        s.mdtrt_id = pick();
+        s.psn_no = pick();
+        s.insutype = pick();
+        s.major_disease_list = pick();
+        s.policy_version = pick();
+        s.region_id = pick();
+        s.region_admdvs = pick();
+        for (TraceStep& t : s.trace) {
+          if (rng() % 2) t.rule_id = pick();
+          if (rng() % 2) t.note = pick();
+          for (Figure& f : t.figures) {
+            if (rng() % 3 == 0) f.name = names[rng() % names.size()];
+            if (f.kind == Figure::Text || rng() % 4 == 0) {
+              f.kind = Figure::Text;
+              f.text = pick();
+            }
+          }
+        }
+        for (Alert& a : s.alerts) {
+          a.label = pick();
+          a.kind = pick();
+          a.recipients = pick();
+          a.basis = pick();
+        }
+        for (FundLine& f : s.funds) {
+          if (rng() % 2) f.rule_id = pick();
+          if (rng() % 3 == 0) f.fund_pay_type_name = pick().c_str();  // weird outlives s
+        }
+      }
+      const std::string msgid = round ? pick() : "MSG1", id = round ? pick() : "S1", tm = round ? pick() : kEnvTime;
+      const std::string what = "settlement " + s.mdtrt_id + " round " + std::to_string(round);
+      const std::string stored = dom_raw(s, msgid, id, tm);
+      o.same(stored, write_settlement_output_raw(s, msgid, id, tm), what + " (ledger copy)");
+      o.same(dom_response(s, msgid, id, tm), text_response(s, msgid, id, tm), what + " (response)");
+      o.splice(stored, what + " (stored copy put back)");
+    }
+  }
+  EXPECT_EQ(o.failures, 0) << o.checks << " checks";
+  EXPECT_GE(g_text_splices, int(base.size()) * 30) << "the text path of append_output_xml was not exercised";
+
+  // Stored copies that are corrupted, hand-made or foreign: append_output_xml
+  // either converts them exactly as pugixml reads them or refuses them as
+  // pugixml does.
+  const std::string r0 = dom_raw(base[0], "M", "S", "T");
+  const std::vector<std::string> variants = {
+      "", "<output/>", "<output></output>", "<output> </output>", "<output><a/></output>",
+      "<output><a> </a><b>&#09;x&#13;</b></output>", "<output><a><!-- c --></a></output>",
+      "<output><a><![CDATA[x<y]]></a></output>", "<output><a>x<b/></a></output>", "<output><a> <b/> </a></output>",
+      "<output><a x='1'>t</a></output>", "<output><a x=\"1\" y=\"2\">t</a></output>", "<output><a x=\"1\"><b/></a></output>",
+      "<output><a>&foo;</a></output>", "<output><a>&#x41;</a></output>", "<output><a>&#65;</a></output>",
+      "<output><a>&#0;</a></output>", "<output><a x=\"a\tb\r\nc&#09;\">t</a></output>", "<output><a></b></output>",
+      "<output><a>t</a>", "<output><a>t</a></output><x/>", "<?xml version=\"1.0\"?><output><a>t</a></output>",
+      "<other><a>t</a></other>", "<output><a>t</a ></output>", "<output ><a>t</a></output>",
+      "<output><a><b><c><d><e><f><g><h>t</h></g></f></e></d></c></b></a></output>",
+      "<output><a>\r\n\r</a><b>x\r\ny\rz</b></output>", "not xml", r0, r0.substr(0, r0.size() - 3),
+      "<output><a>&lt;&gt;&amp;&quot;&apos;</a></output>", "<output><a b=\"&lt;&gt;&amp;&quot;&apos;'>\">t</a></output>"};
+  for (const std::string& v : variants) o.splice(v, "variant");
+  // Random byte edits and truncations of real stored copies.
+  std::mt19937 mr(7);
+  const char pool[] = "<>/&;#\"' \t\r\n=ax0\x01";
+  for (int k = 0; k < 4000; ++k) {
+    std::string v = dom_raw(base[k % base.size()], "M", "S", "T");
+    for (int e = 0, edits = 1 + int(mr() % 3); e < edits; ++e) {
+      const size_t at = mr() % v.size();
+      switch (mr() % 3) {
+        case 0: v[at] = pool[mr() % (sizeof pool - 1)]; break;
+        case 1: v.insert(at, 1, pool[mr() % (sizeof pool - 1)]); break;
+        default: v.erase(at, 1 + mr() % 4); break;
+      }
+    }
+    if (mr() % 10 == 0) v.resize(mr() % v.size());
+    o.splice(v, "corrupted copy " + std::to_string(k));
+  }
+  EXPECT_EQ(o.failures, 0) << o.checks << " checks";
+  EXPECT_GT(o.checks, 3000);
 }
 
 }  // namespace
