@@ -3,7 +3,7 @@
 // an answers log, and may be SIGKILLed at any instant.
 //
 //   crash_driver --config CFG --log ANSWERS --profile zhangye|pengshui [--seed N]
-//                [--finish] [--kill-after-call N]
+//                [--finish] [--kill-after-call N] [--reconcile FROM TO]
 //
 // Workload: stay i (0, 1, 2 …) of person persons[i % n] is admitted (2401),
 // its fee lines uploaded (2301) and settled (2304); every 6th stay (i % 6 == 2)
@@ -36,8 +36,12 @@
 // --finish (the harness's last, clean run): complete the stay in progress and
 // exit 0. --kill-after-call N: SIGKILL itself right after the N-th yz_call
 // returned, before the answer is logged (the HIS dies holding an answer).
+// --reconcile FROM TO (after the clean run): only a 3202 (3201 totals, then
+// the detail) for the days FROM..TO (yyyy-MM-dd); prints the result and every
+// difference; exit 0 when both are 平, 6 otherwise.
 // Prints "open <ms>" on stdout once yz_open returned. Exit status: 0 finished;
-// 2 usage; 3 yz_open failed; 4 the log cannot be written; 5 stuck (--finish).
+// 2 usage; 3 yz_open failed; 4 the log cannot be written; 5 stuck (--finish);
+// 6 not 平 (--reconcile).
 #include <fcntl.h>
 #include <signal.h>
 #include <time.h>
@@ -362,15 +366,34 @@ struct Driver {
 
 int usage() {
   std::fputs("usage: crash_driver --config CFG --log ANSWERS --profile zhangye|pengshui [--seed N] [--finish] "
-             "[--kill-after-call N]\n",
+             "[--kill-after-call N] [--reconcile FROM TO]\n",
              stderr);
   return 2;
+}
+
+// --reconcile: 3202 over the period through yz_call; 0 when totals and detail are 平.
+int reconcile(Driver& d, const std::string& from, const std::string& to) {
+  const std::string req = envelope(*d.p, "3202", std::string(d.p->fixmedins_code) + "RECON" + now_text().substr(11, 2) +
+                                                    now_text().substr(14, 2) + now_text().substr(17, 2),
+                                   "", "<stmt_begndate>" + from + "</stmt_begndate><stmt_enddate>" + to + "</stmt_enddate>");
+  std::string resp;
+  const int rc = d.call(req, resp);
+  const std::string rslt = elem(resp, "stmt_rslt"), diffs = elem(resp, "diff_cnt");
+  std::printf("reconcile %s..%s infcode %d stmt_rslt %s local_rows %s platform_rows %s diff_cnt %s %s\n", from.c_str(),
+              to.c_str(), rc, rslt.c_str(), elem(resp, "local_rows").c_str(), elem(resp, "platform_rows").c_str(),
+              diffs.c_str(), rc == 0 ? "" : elem(resp, "err_msg").c_str());
+  for (size_t at = resp.find("<diff>"); at != std::string::npos; at = resp.find("<diff>", at + 1))
+    std::printf("  %s %s flag %s field %s local %s platform %s\n", elem(resp, "diff_type", at).c_str(),
+                elem(resp, "setl_id", at).c_str(), elem(resp, "refd_setl_flag", at).c_str(),
+                elem(resp, "field", at).c_str(), elem(resp, "local_value", at).c_str(),
+                elem(resp, "platform_value", at).c_str());
+  return rc == 0 && rslt == "0" && diffs == "0" ? 0 : 6;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string config, log_path, profile;
+  std::string config, log_path, profile, recon_from, recon_to;
   Driver d;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -381,7 +404,11 @@ int main(int argc, char** argv) {
     else if (a == "--seed") d.rng = std::strtoull(value().c_str(), nullptr, 10) | 1;
     else if (a == "--finish") d.finish = true;
     else if (a == "--kill-after-call") d.kill_after_call = std::atol(value().c_str());
-    else return usage();
+    else if (a == "--reconcile") {
+      recon_from = value();
+      recon_to = value();
+      if (recon_to.empty()) return usage();
+    } else return usage();
   }
   for (const Profile& p : kProfiles)
     if (profile == p.name) d.p = &p;
@@ -410,7 +437,7 @@ int main(int argc, char** argv) {
               d.s.pending ? " pending" : "");
   std::fflush(stdout);
   d.finish_stay = d.s.stay;
-  const int rc = d.run();
+  const int rc = recon_from.empty() ? d.run() : reconcile(d, recon_from, recon_to);
   yz_close(h);
   ::close(d.log.fd);
   if (d.finish) std::printf("finished stay %ld calls %ld\n", d.s.stay, d.calls);

@@ -47,6 +47,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -201,6 +202,16 @@ bool admin(uint16_t port, const std::string& method, const std::string& target, 
 // ---- processes ---------------------------------------------------------------------------
 
 // fork + exec; stdout to a pipe (*out_fd) or to `log`; stderr to `log`.
+// Today by the local clock (the plug-in's clock dates its settlements so).
+std::string local_date() {
+  const time_t t = ::time(nullptr);
+  struct tm tmv;
+  ::localtime_r(&t, &tmv);
+  char b[16];
+  std::strftime(b, sizeof b, "%Y-%m-%d", &tmv);
+  return b;
+}
+
 pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env_add, const std::string& log,
             int* out_fd) {
   int p[2] = {-1, -1};
@@ -953,6 +964,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(o.seed), static_cast<unsigned long long>(o.seed), o.kills, H.work.c_str());
   std::fflush(stdout);
   const auto t0 = Clock::now();
+  const std::string start_date = local_date();
 
   H.sim.opt = &o;
   H.sim.dir = H.work;
@@ -1000,6 +1012,26 @@ int main(int argc, char** argv) {
     }
   }
   if (ok) ok = H.check();
+  // Then the days reconcile: what the ledgers hold is the platform's record,
+  // dated the same (3201 totals and 3202 detail 平 for each hospital).
+  for (Hospital& h : H.hospitals) {
+    if (!ok) break;
+    const std::string out = h.dir + "/reconcile.txt";
+    const pid_t pid = spawn({o.driver, "--config", h.config, "--log", h.answers, "--profile", h.p->name, "--reconcile",
+                             start_date, local_date()},
+                            {"YZ_FAILPOINT="}, out, nullptr);
+    int st = 0;
+    if (pid < 0 || ::waitpid(pid, &st, 0) != pid) {
+      std::printf("harness: cannot run the reconciliation of %s\n", h.p->name);
+      ok = false;
+      break;
+    }
+    const std::string text = read_all(out);
+    const size_t at = text.find("reconcile");  // after the "open" line
+    std::printf("%s: %s", h.p->name, (at == std::string::npos ? text : text.substr(at)).c_str());
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+      H.mismatch(std::string(h.p->name) + ": the days do not reconcile (" + out + ")");
+  }
 
   const Figures& f = H.fig;
   std::printf("kills: %d in %d driver runs (", f.kills, f.cycles);
