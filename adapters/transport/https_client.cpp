@@ -1,8 +1,11 @@
 // HttpsClient (https_client.h): Boost.Beast over OpenSSL. Every call runs as
-// one coroutine on the client's own io_context thread (so the pool needs no
-// lock); the calling thread waits for its result. Each phase has a deadline
-// on the tcp_stream (connect, TLS handshake, write, read), never later than
-// the call's deadline.
+// one coroutine on the calling thread: each connection owns its own
+// io_context, a call checks a connection out of the pool (or opens one) and
+// runs its operations with run_until on the caller's thread, then returns it.
+// Concurrent calls share nothing but the pool (a mutex around a deque) and the
+// SSL_CTX; there is no I/O thread to hand requests to and wait for. Each phase
+// has a deadline on the tcp_stream (connect, TLS handshake, write, read),
+// never later than the call's deadline.
 #include "transport/https_client.h"
 
 #include <openssl/err.h>
@@ -15,7 +18,6 @@
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -30,8 +32,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
-#include <future>
-#include <thread>
+#include <mutex>
 
 #include "transport/signing.h"
 
@@ -190,12 +191,17 @@ bool is_handshake_refusal(const boost::system::error_code& ec) {
   }
 }
 
+// A connection and the io_context its operations run on (declared first: it
+// outlives the stream). Used by one call at a time, on that call's thread.
 struct Conn {
+  asio::io_context ioc{1};
   beast::ssl_stream<beast::tcp_stream> stream;
   beast::flat_buffer buffer;
   Clock::time_point idle_since;
-  int requests = 0;  // requests sent on it so far
-  Conn(asio::io_context& ioc, ssl::context& ctx) : stream(ioc, ctx) {}
+  int requests = 0;     // requests sent on it so far
+  bool connected = false;  // TCP and TLS up (false: a new connection to open)
+  bool reusable = false;   // the last call left it clean for the next one
+  explicit Conn(ssl::context& ctx) : stream(ioc, ctx) {}
 
   void close() {
     boost::system::error_code ec;
@@ -220,38 +226,49 @@ struct Conn {
   }
 };
 
-struct CallResult {
-  HttpResult r;
-};
-
 }  // namespace
 
 struct HttpsClient::Impl {
   ClientSettings s;
   Url url;
   ssl::context ctx{ssl::context::tls_client};
-  asio::io_context ioc{1};
-  asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
-  std::deque<std::unique_ptr<Conn>> idle;  // io thread only
+  std::mutex mu;
+  std::deque<std::unique_ptr<Conn>> idle;  // guarded by mu
   std::atomic<long> opened{0};
-  std::thread thread;
 
   ~Impl() {
-    // Close the pool on the io thread, then stop it. In-flight calls are not
-    // expected (the owner outlives its callers).
-    std::promise<void> done;
-    auto f = done.get_future();
-    asio::post(ioc, [this, &done] {
-      for (auto& c : idle) c->close();
-      idle.clear();
-      done.set_value();
-    });
-    if (thread.joinable()) {
-      f.wait_for(std::chrono::seconds(5));
-      guard.reset();
-      ioc.stop();
-      thread.join();
+    // In-flight calls are not expected (the owner outlives its callers).
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& c : idle) c->close();
+    idle.clear();
+  }
+
+  // An idle connection that still looks alive (stale ones are closed), or a
+  // new, unconnected one.
+  std::unique_ptr<Conn> checkout() {
+    for (;;) {
+      std::unique_ptr<Conn> c;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (idle.empty()) break;
+        c = std::move(idle.back());
+        idle.pop_back();
+      }
+      if (c->looks_alive()) return c;
+      c->close();
     }
+    return std::make_unique<Conn>(ctx);
+  }
+
+  void checkin(std::unique_ptr<Conn> c) {
+    if (c->reusable) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (static_cast<int>(idle.size()) < s.pool_size) {
+        idle.push_back(std::move(c));
+        return;
+      }
+    }
+    c->close();
   }
 
   // The time a phase may take: its own timeout, never past the deadline.
@@ -268,10 +285,11 @@ struct HttpsClient::Impl {
 
   std::string where() const { return url.host_header; }
 
-  // Opens a new TLS connection; on failure fills `r` (NotSent).
-  asio::awaitable<std::unique_ptr<Conn>> open(Clock::time_point deadline, HttpResult& r) {
+  // Opens the TLS connection of `conn`; on failure fills `r` (NotSent) and
+  // returns false.
+  asio::awaitable<bool> open(Conn* conn, Clock::time_point deadline, HttpResult& r) {
     boost::system::error_code ec;
-    auto conn = std::make_unique<Conn>(ioc, ctx);
+    asio::io_context& ioc = conn->ioc;
     bool by_deadline = false;
 
     // Resolve (bounded by the connect timeout through a timer that cancels it).
@@ -291,13 +309,13 @@ struct HttpsClient::Impl {
       r.state = SendState::NotSent;
       r.error_code = kTimeout;
       r.error = "resolving " + url.host + ": " + timeout_msg("name resolution", s.connect_timeout, by_deadline);
-      co_return nullptr;
+      co_return false;
     }
     if (ec) {
       r.state = SendState::NotSent;
       r.error_code = kConnect;
       r.error = "cannot resolve " + url.host + ": " + ec.message() + " (无法解析平台地址)";
-      co_return nullptr;
+      co_return false;
     }
 
     // Connect.
@@ -313,7 +331,7 @@ struct HttpsClient::Impl {
         r.error_code = kConnect;
         r.error = "cannot connect to " + where() + ": " + ec.message() + " (无法连接平台)";
       }
-      co_return nullptr;
+      co_return false;
     }
     opened.fetch_add(1, std::memory_order_relaxed);
     {
@@ -335,7 +353,7 @@ struct HttpsClient::Impl {
       r.state = SendState::NotSent;
       r.error_code = kTls;
       r.error = "cannot set the expected host name " + url.host;
-      co_return nullptr;
+      co_return false;
     }
     tcp_layer.expires_at(phase_end(s.handshake_timeout, deadline, by_deadline));
     co_await conn->stream.async_handshake(ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
@@ -349,30 +367,21 @@ struct HttpsClient::Impl {
         r.error = "TLS handshake with " + where() + " refused: " + tls_reason(ec, ssl_handle) + " (TLS握手失败)";
       }
       conn->close();
-      co_return nullptr;
+      co_return false;
     }
-    co_return conn;
+    conn->connected = true;
+    co_return true;
   }
 
-  asio::awaitable<void> call(std::shared_ptr<CallResult> out, std::string target, std::string content_type,
-                             std::shared_ptr<const std::string> body, Clock::time_point deadline) {
-    HttpResult& r = out->r;
+  // One request on `conn` (opened first if it is new); `conn` and `r`
+  // outlive the coroutine (the caller runs it to its end). Sets
+  // conn->reusable when the connection may serve the next call.
+  asio::awaitable<void> call(Conn* conn, HttpResult& r, const std::string& target, const std::string& content_type,
+                             const std::string& body_in, Clock::time_point deadline) {
     boost::system::error_code ec;
-
-    // A connection: an idle one that still looks alive, or a new one.
-    std::unique_ptr<Conn> conn;
-    while (!idle.empty() && !conn) {
-      auto c = std::move(idle.back());
-      idle.pop_back();
-      if (c->looks_alive())
-        conn = std::move(c);
-      else
-        c->close();
-    }
-    if (!conn) {
-      conn = co_await open(deadline, r);
-      if (!conn) co_return;
-    }
+    conn->reusable = false;
+    if (!conn->connected && !co_await open(conn, deadline, r)) co_return;
+    const std::string* body = &body_in;
 
     // The request, signed.
     http::request<http::string_body> req{http::verb::post, target, 11};
@@ -483,11 +492,10 @@ struct HttpsClient::Impl {
     r.error_code.clear();
     r.error.clear();
 
-    if (res.keep_alive() && !res.need_eof() && conn->buffer.size() == 0 &&
-        static_cast<int>(idle.size()) < s.pool_size) {
+    if (res.keep_alive() && !res.need_eof() && conn->buffer.size() == 0 && s.pool_size > 0) {
       tcp_layer.expires_never();
       conn->idle_since = Clock::now();
-      idle.push_back(std::move(conn));
+      conn->reusable = true;
     } else {
       conn->close();
     }
@@ -572,17 +580,6 @@ Status HttpsClient::create(const ClientSettings& s, std::unique_ptr<HttpsClient>
     }
   }
 
-  Impl* raw = impl.get();
-  raw->thread = std::thread([raw] {
-    for (;;) {
-      try {
-        raw->ioc.run();
-        break;
-      } catch (...) {
-        // A handler threw (should not happen: calls catch their own); keep serving.
-      }
-    }
-  });
   out.reset(new HttpsClient(std::move(impl)));
   return Status::ok();
 }
@@ -597,34 +594,56 @@ HttpResult HttpsClient::post(const std::string& target, const std::string& conte
       fail.error = "the call's deadline had passed before sending (平台调用超时)";
       return fail;
     }
-    auto out = std::make_shared<CallResult>();
-    auto body_copy = std::make_shared<const std::string>(body);
-    auto done = std::make_shared<std::promise<void>>();
-    auto fut = done->get_future();
-    asio::co_spawn(impl_->ioc, impl_->call(out, target, content_type, body_copy, deadline),
-                   [out, done](std::exception_ptr e) {
-                     if (e) {
-                       out->r = HttpResult{};
-                       out->r.state = SendState::MaybeSent;
-                       out->r.error_code = kIo;
-                       try {
-                         std::rethrow_exception(e);
-                       } catch (const std::exception& ex) {
-                         out->r.error = std::string("internal error in the HTTPS call: ") + ex.what();
-                       } catch (...) {
-                         out->r.error = "internal error in the HTTPS call";
-                       }
-                     }
-                     done->set_value();
+    Impl& im = *impl_;
+    std::unique_ptr<Conn> conn = im.checkout();
+    HttpResult r;
+    bool done = false;
+    std::exception_ptr error;
+    asio::co_spawn(conn->ioc, im.call(conn.get(), r, target, content_type, body, deadline),
+                   [&done, &error](std::exception_ptr e) {
+                     done = true;
+                     error = e;
                    });
-    // Every phase is bounded on the io thread; this wait is only a safety net.
-    if (fut.wait_until(deadline + std::chrono::seconds(2)) != std::future_status::ready) {
-      fail.state = SendState::MaybeSent;
-      fail.error_code = kTimeout;
-      fail.error = "the HTTPS call did not finish by its deadline (平台调用超时)";
-      return fail;
+    // Every phase is bounded by its own timer on this io_context, so run
+    // returns when the call is over; the limit is only a safety net.
+    conn->ioc.restart();
+    conn->ioc.run_until(deadline + std::chrono::seconds(2));
+    if (!done) {
+      // Cut the connection: its pending operations end (aborted) at once.
+      conn->reusable = false;
+      conn->close();
+      conn->ioc.restart();
+      conn->ioc.run_for(std::chrono::seconds(1));
+      if (!done) {  // still not over: leave nothing of it behind
+        conn->ioc.stop();
+        conn.reset();  // destroys the coroutine frame (it holds no owner of conn)
+        fail.state = SendState::MaybeSent;
+        fail.error_code = kTimeout;
+        fail.error = "the HTTPS call did not finish by its deadline (平台调用超时)";
+        return fail;
+      }
+      if (r.state != SendState::Answered) {
+        r.state = SendState::MaybeSent;
+        r.error_code = kTimeout;
+        r.error = "the HTTPS call did not finish by its deadline (平台调用超时)";
+      }
     }
-    return out->r;
+    if (error) {
+      conn->reusable = false;
+      conn->close();
+      r = HttpResult{};
+      r.state = SendState::MaybeSent;
+      r.error_code = kIo;
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& ex) {
+        r.error = std::string("internal error in the HTTPS call: ") + ex.what();
+      } catch (...) {
+        r.error = "internal error in the HTTPS call";
+      }
+    }
+    im.checkin(std::move(conn));
+    return r;
   } catch (const std::exception& e) {
     fail.state = SendState::MaybeSent;
     fail.error_code = kIo;

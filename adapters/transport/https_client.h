@@ -2,8 +2,10 @@
 // only, the server certificate verified against a CA file and the host name
 // (SNI set), an optional client certificate, a small keep-alive pool, and a
 // deadline on every phase (connect, handshake, write, read). Synchronous calls
-// (from the C ABI's threads) run asynchronous operations on the client's own
-// io_context thread and wait for them: Beast has no timeouts on blocking calls.
+// (from the C ABI's threads) run asynchronous operations (Beast has no
+// timeouts on blocking calls) on the calling thread: each pooled connection
+// owns its own io_context, a call checks one out and runs it until the call is
+// over; concurrent calls use different connections. No thread of its own.
 // Each request is signed (signing.h). Thread-safe.
 #pragma once
 
