@@ -2,8 +2,8 @@
 // pugixml.
 //
 // Writing: `<?xml version="1.0" encoding="UTF-8"?>` and the root element, one
-// element per node, compact (no indentation). A leaf's text is escaped by
-// pugixml; control characters other than tab, CR and LF are not XML 1.0 and are
+// element per node, compact (no indentation): the bytes pugixml's format_raw
+// gave, written as text. A leaf's text is escaped (&, <, >); control characters other than tab, CR and LF are not XML 1.0 and are
 // skipped. A node with children writes only its children (its text, if any, is
 // dropped: the tree has no mixed content). `item` plays no part: repeated
 // elements are simply written one after the other.
@@ -160,19 +160,53 @@ Status convert(pugi::xml_node el, int depth, Node& out) {
   return Status::ok();
 }
 
-void build(pugi::xml_node parent, const Node& n) {
-  pugi::xml_node el = parent.append_child(n.name.c_str());
-  if (!n.children.empty()) {
-    for (const Node& c : n.children) build(el, c);
-  } else if (!n.text.empty()) {
-    el.append_child(pugi::node_pcdata).set_value(n.text.c_str());
+// The bytes pugixml writes for the elements `build` would make, with
+// format_raw | format_no_declaration | format_skip_control_chars, written
+// straight to text (no pugixml nodes): "<name>text</name>", "<name/>" for an
+// element without content, text cut at a NUL (pugixml's set_value takes a C
+// string), "&", "<", ">" escaped, control characters other than tab, LF and CR
+// skipped; names as they are (an empty one as pugixml's ":anonymous").
+void escape_text(std::string& o, std::string_view t) {
+  size_t run = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(t[i]);
+    if (c >= 0x20 ? c != '&' && c != '<' && c != '>' : c == '\t' || c == '\n' || c == '\r') continue;
+    o.append(t.data() + run, i - run);
+    run = i + 1;
+    if (c == 0) return;
+    if (c == '&') o += "&amp;";
+    else if (c == '<') o += "&lt;";
+    else if (c == '>') o += "&gt;";
+    // other control characters: skipped
   }
+  o.append(t.data() + run, t.size() - run);
 }
 
-struct StringWriter : pugi::xml_writer {
-  std::string out;
-  void write(const void* data, size_t size) override { out.append(static_cast<const char*>(data), size); }
-};
+void write_name(std::string& o, const std::string& name) { o += name.empty() ? std::string_view(":anonymous") : name; }
+
+void write_node(std::string& o, const Node& n) {
+  o += '<';
+  write_name(o, n.name);
+  if (!n.children.empty()) {
+    o += '>';
+    for (const Node& c : n.children) write_node(o, c);
+  } else if (!n.text.empty()) {
+    o += '>';
+    escape_text(o, n.text);
+  } else {
+    o += "/>";
+    return;
+  }
+  o += "</";
+  write_name(o, n.name);
+  o += '>';
+}
+
+size_t size_hint(const Node& n) {
+  size_t k = 2 * n.name.size() + 5 + n.text.size();
+  for (const Node& c : n.children) k += size_hint(c);
+  return k;
+}
 
 class XmlCodec final : public Codec {
  public:
@@ -180,13 +214,11 @@ class XmlCodec final : public Codec {
   const char* content_type() const override { return "application/xml; charset=UTF-8"; }
 
   std::string write(const Node& root) const override {
-    pugi::xml_document doc;
-    build(doc, root);
-    StringWriter w;
-    w.out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
-    doc.save(w, "", pugi::format_raw | pugi::format_no_declaration | pugi::format_skip_control_chars,
-             pugi::encoding_utf8);
-    return std::move(w.out);
+    std::string out;
+    out.reserve(64 + size_hint(root) + size_hint(root) / 8);
+    out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+    write_node(out, root);
+    return out;
   }
 
   Status read(std::string_view body, Node& root, size_t max_bytes) const override {
