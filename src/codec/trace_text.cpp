@@ -113,7 +113,7 @@ const char* tier_name(Tier t) {
   return "规则";
 }
 
-std::string rule_name(const std::string& id, Tier t) {
+const char* rule_name(const std::string& id, Tier t) {
   if (const char* zh = find(kRuleNames, std::size(kRuleNames), id)) return zh;
   if (ends_with(id, "-CI-TILT")) return "大病保险倾斜";
   if (ends_with(id, "-BASIC")) return "基本医保";
@@ -176,37 +176,69 @@ std::string_view figure_label(std::string_view name, Tier t) {
 }
 
 // "DB12" -> "DB12 一、二类低保"; a list "DB12,TP" likewise; other text as is.
-std::string category_words(const std::string& codes) {
-  std::string out;
+// Appended to `out`.
+void append_category_words(std::string& out, const std::string& codes) {
+  const size_t start = out.size();
   size_t i = 0;
   while (i <= codes.size()) {
     size_t j = codes.find(',', i);
     if (j == std::string::npos) j = codes.size();
     const std::string one = codes.substr(i, j - i);
-    if (!out.empty()) out += "、";
-    if (auto c = policy::parse_category(one)) out += one + " " + policy::category_name(*c);
-    else out += one;
+    if (out.size() != start) out += "、";
+    out += one;
+    if (auto c = policy::parse_category(one)) {
+      out += ' ';
+      out += policy::category_name(*c);
+    }
     i = j + 1;
   }
+}
+
+std::string category_words(const std::string& codes) {
+  std::string out;
+  append_category_words(out, codes);
   return out;
 }
 
-std::string figure_value(const Figure& f) {
+void append_int(std::string& out, int64_t v) {
+  char buf[24];
+  char* p = buf + sizeof buf;
+  uint64_t mag = v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v);
+  do {
+    *--p = char('0' + mag % 10);
+    mag /= 10;
+  } while (mag != 0);
+  if (v < 0) *--p = '-';
+  out.append(p, size_t(buf + sizeof buf - p));
+}
+
+void append_yuan(std::string& out, Fen f) {
+  append_amount(out, f);
+  out += " 元";
+}
+
+// The value of a figure, appended to `out`.
+void append_figure_value(std::string& out, const Figure& f) {
   const std::string_view name = f.name ? f.name : "";
   switch (f.kind) {
-    case Figure::Amount: return yuan_text(Fen(f.value));
-    case Figure::Ratio: return Bp(int32_t(f.value)).percent_str();
+    case Figure::Amount: return append_yuan(out, Fen(f.value));
+    case Figure::Ratio: out += Bp(int32_t(f.value)).percent_str(); return;
     case Figure::Count:
-      if (name == "yz_refl_flag" || name == "same_county" || name == "yz_rural") return f.value ? "是" : "否";
-      if (name == "hosp_lv" || name == "trigger_min_level") return std::to_string(f.value) + " 级";
-      if (name == "retro_months") return std::to_string(f.value) + " 个月";
-      return std::to_string(f.value);
+      if (name == "yz_refl_flag" || name == "same_county" || name == "yz_rural") {
+        out += f.value ? "是" : "否";
+        return;
+      }
+      append_int(out, f.value);
+      if (name == "hosp_lv" || name == "trigger_min_level") out += " 级";
+      else if (name == "retro_months") out += " 个月";
+      return;
     case Figure::Text:
-      if (name == "category" || name == "valid") return category_words(f.text);
-      if (name == "tilt_base") return f.text == "above" ? "超出起付标准部分" : f.text == "whole" ? "全额" : f.text;
-      return f.text;
+      if (name == "category" || name == "valid") return append_category_words(out, f.text);
+      if (name == "tilt_base") out += f.text == "above" ? "超出起付标准部分" : f.text == "whole" ? "全额" : std::string_view(f.text);
+      else out += f.text;
+      return;
   }
-  return f.text;
+  out += f.text;
 }
 
 const char* reason_text(Reason r) {
@@ -240,34 +272,51 @@ std::string yuan(Fen f) { return yuan_text(f); }
 
 namespace {
 
-// The items of a sentence joined with "，" as they come (no vector of strings).
+// A sentence: "<rule name>：" then its items joined with "，", written
+// straight into one string as they come.
 class Items {
  public:
-  void add(std::string_view item) {
-    if (n_++ != 0) text_ += "，";
-    text_ += item;
+  Items(const std::string& id, Tier t) {
+    const char* name = rule_name(id, t);
+    text_.reserve(256);
+    text_ += name;
+    text_ += "：";
   }
-  void add(const char* a, std::string_view b) {  // "a b"
+  // Starts an item (the separator before all but the first); the caller
+  // appends its text to text().
+  std::string& next() {
     if (n_++ != 0) text_ += "，";
-    text_ += a;
-    text_ += ' ';
-    text_ += b;
+    return text_;
   }
-  // Several items already joined with "，".
-  void add_joined(std::string_view items, size_t n) {
-    if (n == 0) return;
-    if (n_ != 0) text_ += "，";
-    text_ += items;
-    n_ += n;
+  void add(std::string_view item) { next() += item; }
+  void add(const char* a, Fen amount) {  // "a 12.00 元"
+    std::string& o = next();
+    o += a;
+    o += ' ';
+    append_yuan(o, amount);
+  }
+  void add_category_words(const std::string& codes) { append_category_words(next(), codes); }
+  // The figures in order, one item each; consecutive figures of one name
+  // (segment ratios) on one item.
+  void add_figures(const std::vector<Figure>& figures, Tier tier) {
+    std::string_view prev;
+    bool first = true;
+    for (const Figure& f : figures) {
+      const std::string_view name = f.name ? f.name : "";
+      if (!first && name == prev && !name.empty()) {
+        text_ += " / ";
+      } else {
+        std::string& o = next();
+        o += figure_label(name, tier);
+        o += ' ';
+      }
+      append_figure_value(text_, f);
+      prev = name;
+      first = false;
+    }
   }
   bool empty() const { return n_ == 0; }
-  std::string sentence(const std::string& id, Tier t) const {
-    std::string o = rule_name(id, t);
-    o.reserve(o.size() + 3 + text_.size());
-    o += "：";
-    o += text_;
-    return o;
-  }
+  std::string take() { return std::move(text_); }
 
  private:
   std::string text_;
@@ -278,36 +327,19 @@ class Items {
 
 std::string explain_step(const TraceStep& step) {
   const std::string& id = step.rule_id;
-  Items parts;
-  // Figures in order; consecutive figures of one name (segment ratios) on one
-  // item. The items, joined with "，", and how many.
-  std::string figs;
-  size_t nfigs = 0;
-  std::string_view prev;
-  for (const Figure& f : step.figures) {
-    const std::string_view name = f.name ? f.name : "";
-    if (nfigs != 0 && name == prev && !name.empty()) {
-      figs += " / ";
-    } else {
-      if (nfigs++ != 0) figs += "，";
-      figs += figure_label(name, step.tier);
-      figs += ' ';
-    }
-    figs += figure_value(f);
-    prev = name;
-  }
-  auto with_figs = [&] { parts.add_joined(figs, nfigs); };
-  auto out = [&] { return parts.sentence(id, step.tier); };
+  Items parts(id, step.tier);
+  auto with_figs = [&] { parts.add_figures(step.figures, step.tier); };
+  auto out = [&] { return parts.take(); };
 
   // Rules that explain rather than compute.
   if (id == "GS-MA-DIRECT") {
-    if (!step.note.empty()) parts.add(category_words(step.note));
+    if (!step.note.empty()) parts.add_category_words(step.note);
     parts.add("住院和门诊慢特病医疗救助在一站式结算中直接结算，无需申请");
     return out();
   }
   if (id == "PS-MA-BASE") {
     parts.add("医疗救助不设起付线，基本医保和大病保险起付线以下的政策范围内自付费用计入救助基数");
-    if (step.applied) parts.add("救助基数", yuan(step.base));
+    if (step.applied) parts.add("救助基数", step.base);
     return out();
   }
   if (id == "PS-MA-SHARED") {
@@ -316,7 +348,7 @@ std::string explain_step(const TraceStep& step) {
   }
   // Any other rule that only explains (a scheme's <note>): no figures, no amount.
   if (step.applied && step.tier == Tier::Assistance && step.figures.empty() && step.result.is_zero()) {
-    if (!step.note.empty()) parts.add(category_words(step.note));
+    if (!step.note.empty()) parts.add_category_words(step.note);
     parts.add("说明性规则，不改变金额");
     return out();
   }
@@ -333,26 +365,29 @@ std::string explain_step(const TraceStep& step) {
   }
 
   if (!step.applied) {
-    if (step.tier == Tier::Monitor)
-      parts.add(step.reason == Reason::BelowThreshold ? std::string("未触发（未达到预警线）")
-                                                      : std::string("未触发（") + reason_text(step.reason) + "）");
-    else
-      parts.add(std::string("未适用（") + reason_text(step.reason) + "）");
+    std::string& o = parts.next();
+    if (step.tier == Tier::Monitor && step.reason == Reason::BelowThreshold) {
+      o += "未触发（未达到预警线）";
+    } else {
+      o += step.tier == Tier::Monitor ? "未触发（" : "未适用（";
+      o += reason_text(step.reason);
+      o += "）";
+    }
   }
-  if (!step.note.empty()) parts.add(category_words(step.note));
+  if (!step.note.empty()) parts.add_category_words(step.note);
   if (step.tier == Tier::Monitor) {
     if (step.applied || !step.base.is_zero())
       parts.add(ends_with(id, "-MON-POOL") || ends_with(id, "-MON-BOTTOM") ? "年度累计个人负担" : "本次个人负担",
-                yuan(step.base));
+                step.base);
   } else if (const char* bl = base_label(step.tier)) {
-    parts.add(bl, yuan(step.base));
+    parts.add(bl, step.base);
   }
   with_figs();
   if (step.applied) {
     if (step.tier == Tier::Monitor) {
       parts.add("触发预警");
     } else if (const char* rl = result_label(step.tier)) {
-      parts.add(rl, yuan(step.result));
+      parts.add(rl, step.result);
     }
     if (step.reason != Reason::Applied) parts.add(reason_text(step.reason));
   }
@@ -362,27 +397,48 @@ std::string explain_step(const TraceStep& step) {
 
 std::string explain_fund(const FundLine& f) {
   std::string out;
-  if (!f.rule_id.empty()) out += f.rule_id + "：";
-  out += f.fund_pay_type_name ? f.fund_pay_type_name : "";
-  out += "，基数 " + yuan(f.inscp_scp_amt);
-  out += f.crt_payb_lmt_amt ? "，本次前剩余限额 " + yuan(*f.crt_payb_lmt_amt) : std::string("，不设年度限额");
-  out += "，支付 " + yuan(f.fund_payamt);
+  out.reserve(160);
+  if (!f.rule_id.empty()) {
+    out += f.rule_id;
+    out += "：";
+  }
+  if (f.fund_pay_type_name) out += f.fund_pay_type_name;
+  out += "，基数 ";
+  append_yuan(out, f.inscp_scp_amt);
+  if (f.crt_payb_lmt_amt) {
+    out += "，本次前剩余限额 ";
+    append_yuan(out, *f.crt_payb_lmt_amt);
+  } else {
+    out += "，不设年度限额";
+  }
+  out += "，支付 ";
+  append_yuan(out, f.fund_payamt);
   return out;
 }
 
 std::string explain_alert(const Alert& a) {
-  std::string kind = a.kind == "push"          ? "推送"
-                     : a.kind == "risk_pool"   ? "纳入风险库并推送"
-                     : a.kind == "bottom_line" ? "列入兜底保障名单"
-                                               : a.kind;
-  std::string out = a.rule_id + "：";
-  if (!a.label.empty()) out += a.label + "，";
+  const std::string_view kind = a.kind == "push"          ? "推送"
+                                : a.kind == "risk_pool"   ? "纳入风险库并推送"
+                                : a.kind == "bottom_line" ? "列入兜底保障名单"
+                                                          : std::string_view(a.kind);
+  std::string out;
+  out.reserve(160 + a.label.size() + a.recipients.size());
+  out += a.rule_id;
+  out += "：";
+  if (!a.label.empty()) {
+    out += a.label;
+    out += "，";
+  }
   out += a.basis == "year" ? "年度累计个人负担 " : "本次个人负担 ";
-  out += yuan(a.figure);
+  append_yuan(out, a.figure);
   out += a.strictly_greater ? " 超过 " : " 达到 ";
-  out += yuan(a.threshold);
-  out += "，" + kind;
-  if (!a.recipients.empty()) out += "：" + a.recipients;
+  append_yuan(out, a.threshold);
+  out += "，";
+  out += kind;
+  if (!a.recipients.empty()) {
+    out += "：";
+    out += a.recipients;
+  }
   return out;
 }
 
