@@ -28,7 +28,7 @@
 // item = false. Readers of the tree (messages.cpp) never rely on `item`.
 #include <pugixml.hpp>
 
-#include <map>
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -132,31 +132,51 @@ Status convert(pugi::xml_node el, int depth, Node& out) {
                 codec::quote(path_of(el)) + " (嵌套过深)");
   out.name = el.name();
   out.item = false;
+  // The text: a leaf's one text node as it is (the usual case), else its
+  // text and CDATA nodes joined.
   std::string raw;
-  size_t elements = 0;
+  std::string_view joined;
+  size_t elements = 0, texts = 0;
   for (pugi::xml_node c : el.children()) {
     switch (c.type()) {
       case pugi::node_element: ++elements; break;
       case pugi::node_pcdata:
-      case pugi::node_cdata: raw += c.value(); break;
+      case pugi::node_cdata:
+        if (texts++ == 0) {
+          joined = c.value();
+        } else {
+          if (texts == 2) raw.assign(joined);
+          raw += c.value();
+          joined = raw;
+        }
+        break;
       default: break;  // comments, processing instructions
     }
   }
-  const std::string_view text = codec::trim(raw);
+  const std::string_view text = codec::trim(joined);
   if (elements > 0 && !text.empty())
     return fail("mixed content (text and elements) in " + codec::quote(path_of(el)) + ": " + codec::quote(text) +
                 " (元素不能同时含有文本和子元素)");
-  out.text = std::string(text);
+  out.text.assign(text);
   out.children.clear();
+  if (elements == 0) return Status::ok();
   out.children.reserve(elements);
-  std::map<std::string_view, size_t> count;
   for (pugi::xml_node c : el.children()) {
     if (c.type() != pugi::node_element) continue;
-    ++count[c.name()];
     out.children.emplace_back();
     YZ_TRY(convert(c, depth + 1, out.children.back()));
   }
-  for (Node& ch : out.children) ch.item = count[ch.name] > 1;
+  // item: the name occurs more than once among the children.
+  if (elements > 1) {
+    std::vector<std::string_view> names;
+    names.reserve(elements);
+    for (const Node& ch : out.children) names.emplace_back(ch.name);
+    std::sort(names.begin(), names.end());
+    for (Node& ch : out.children) {
+      auto r = std::equal_range(names.begin(), names.end(), std::string_view(ch.name));
+      ch.item = r.second - r.first > 1;
+    }
+  }
   return Status::ok();
 }
 
