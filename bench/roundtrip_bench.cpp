@@ -483,7 +483,7 @@ std::string bare_round(Rig& r, double& us) {
 }
 
 // The same as bare_round through the plug-in's transport (transport::HttpsClient:
-// its own I/O thread, keep-alive pool, per-phase deadlines), the bodies
+// I/O run on the calling thread, keep-alive pool, per-phase deadlines), the bodies
 // encoded before the clock starts.
 std::string https_round(Rig& r, double& us) {
   wire::PlatformRequest q = r.req1101, s = r.req2304;
