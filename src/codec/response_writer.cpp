@@ -140,39 +140,13 @@ size_t next_text_special(std::string_view t, size_t i) {
   return n;
 }
 
-// pugixml's escaping of text (node_pcdata) and of attribute values with the
-// flags above: '&', '<', '>' (text) or '&', '<', '"' (attribute) as entities,
-// control characters skipped (text keeps tab, LF and CR), the end at a NUL.
-void escape_into(std::string& o, std::string_view t, bool attr) {
-  size_t run = 0;  // start of the run of bytes copied as they are
-  for (size_t i = attr ? 0 : next_text_special(t, 0); i < t.size(); i = attr ? i + 1 : next_text_special(t, i + 1)) {
-    const unsigned char c = static_cast<unsigned char>(t[i]);
-    const char* rep;
-    if (c >= 0x20) {
-      if (c == '&') rep = "&amp;";
-      else if (c == '<') rep = "&lt;";
-      else if (c == '>' && !attr) rep = "&gt;";
-      else if (c == '"' && attr) rep = "&quot;";
-      else continue;
-    } else if (c == 0) {
-      o.append(t.data() + run, i - run);
-      return;
-    } else if (!attr && (c == '\t' || c == '\n' || c == '\r')) {
-      continue;
-    } else {
-      rep = "";  // skipped
-    }
-    o.append(t.data() + run, i - run);
-    o += rep;
-    run = i + 1;
-  }
-  o.append(t.data() + run, t.size() - run);
-}
-
-// The same with pugixml's escaping without format_skip_control_chars (its
-// format_raw output of the ledger's copy): control characters written as
-// "&#NN;" (text keeps tab, LF and CR as they are; attributes escape them too).
-void escape_into_raw(std::string& o, std::string_view t, bool attr) {
+// pugixml's escaping of text (node_pcdata) and of attribute values: '&', '<',
+// '>' (text) or '&', '<', '"' (attribute) as entities, the end at a NUL (text
+// keeps tab, LF and CR as they are). Other control characters: skipped, as
+// with format_skip_control_chars (the HIS response), or with `raw` written as
+// "&#NN;", as without it (format_raw: the ledger's copy; attributes escape
+// tab, LF and CR too).
+void escape_with(std::string& o, std::string_view t, bool attr, bool raw) {
   size_t run = 0;  // start of the run of bytes copied as they are
   for (size_t i = attr ? 0 : next_text_special(t, 0); i < t.size(); i = attr ? i + 1 : next_text_special(t, i + 1)) {
     const unsigned char c = static_cast<unsigned char>(t[i]);
@@ -189,9 +163,11 @@ void escape_into_raw(std::string& o, std::string_view t, bool attr) {
       return;
     } else if (!attr && (c == '\t' || c == '\n' || c == '\r')) {
       continue;
-    } else {
+    } else if (raw) {
       ref[2] = char('0' + c / 10);
       ref[3] = char('0' + c % 10);
+    } else {
+      rep = "";  // skipped
     }
     o.append(t.data() + run, i - run);
     o += rep;
@@ -199,6 +175,8 @@ void escape_into_raw(std::string& o, std::string_view t, bool attr) {
   }
   o.append(t.data() + run, t.size() - run);
 }
+void escape_into(std::string& o, std::string_view t, bool attr) { escape_with(o, t, attr, false); }
+void escape_into_raw(std::string& o, std::string_view t, bool attr) { escape_with(o, t, attr, true); }
 
 // Raw = false: pugixml's format_indent ("  ") | format_skip_control_chars (a
 // response); Raw = true: its format_raw (the ledger's copy: no indentation,
