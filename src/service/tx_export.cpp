@@ -1,36 +1,13 @@
 // Y102 XZ-MA-APPLY assessment: see tx_export.h.
 #include "service/tx_export.h"
 
-#include <map>
-#include <memory>
-#include <mutex>
-
 #include "codec/response_writer.h"
+#include "service/tx_subsidy.h"
 
 namespace yz::service {
 
 using codec::add_amount;
 using codec::add_text;
-
-namespace {
-
-// Premium files by path, loaded once per process (as Y101 does).
-Status premium_cached(const std::string& path, std::shared_ptr<const subsidy::PremiumPolicy>& out) {
-  static std::mutex mu;
-  static std::map<std::string, std::shared_ptr<const subsidy::PremiumPolicy>> cache;
-  std::lock_guard<std::mutex> lock(mu);
-  if (auto it = cache.find(path); it != cache.end()) {
-    out = it->second;
-    return Status::ok();
-  }
-  auto p = std::make_shared<subsidy::PremiumPolicy>();
-  YZ_TRY(subsidy::load_premium_file(path, *p));
-  cache.emplace(path, p);
-  out = std::move(p);
-  return Status::ok();
-}
-
-}  // namespace
 
 void write_apply_output(pugi::xml_node out, const subsidy::ApplyParams& p, const subsidy::ApplyInput& in,
                         const std::string& insuplc_admdvs, const subsidy::ApplyResult& r) {
@@ -105,7 +82,7 @@ Status tx_xz_apply(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   req.insuplc_admdvs = admdvs ? *admdvs : env.insuplc_admdvs;
 
   std::shared_ptr<const subsidy::PremiumPolicy> premium;
-  YZ_TRY(premium_cached(subsidy::default_premium_file(s.cfg.policy_dir), premium));
+  YZ_TRY(premium_for(subsidy::default_premium_file(s.cfg.policy_dir), premium));
 
   // The day a category from 1101 must be valid on: the year's last day, or
   // today when the year is not over.

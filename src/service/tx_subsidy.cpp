@@ -12,8 +12,6 @@ namespace yz::service {
 using codec::add_amount;
 using codec::add_text;
 
-namespace {
-
 // Premium files by path, loaded once (like the region policies at open).
 Status premium_for(const std::string& path, std::shared_ptr<const subsidy::PremiumPolicy>& out) {
   static std::mutex mu;
@@ -30,8 +28,6 @@ Status premium_for(const std::string& path, std::shared_ptr<const subsidy::Premi
   out = std::move(p);
   return Status::ok();
 }
-
-}  // namespace
 
 Status premium_subsidy_output(const subsidy::PremiumPolicy& p, const Envelope& env, pugi::xml_node out) {
   if (!env.data) return Status::error(codec::kMissing, "input/data 缺失（必填）");

@@ -16,6 +16,9 @@
 
 #include <pugixml.hpp>
 
+#include <memory>
+#include <string>
+
 #include "service/impl.h"
 #include "subsidy/premium.h"
 
@@ -28,5 +31,8 @@ Status premium_subsidy_output(const subsidy::PremiumPolicy& p, const Envelope& e
 // The same with the premium file next to `policy_dir` (loaded once per path and
 // kept): what tx_premium_subsidy does with s.cfg.policy_dir.
 Status premium_subsidy_for_dir(const std::string& policy_dir, const Envelope& env, pugi::xml_node out);
+// The premium file at `path`, loaded on first use and kept for the life of
+// the process (Y101 and Y102 share it).
+Status premium_for(const std::string& path, std::shared_ptr<const subsidy::PremiumPolicy>& out);
 
 }  // namespace yz::service
