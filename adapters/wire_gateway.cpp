@@ -4,6 +4,7 @@
 #include "wire_gateway.h"
 
 #include <algorithm>
+#include <functional>
 #include <thread>
 
 #include "wire/messages.h"
@@ -60,6 +61,15 @@ struct WireGateway::State {
     last_failed = make(Outcome::Failed, "YZ-PLATFORM-TIMEOUT", "no attempt could be made before the deadline (平台调用超时)");
     auto backoff = s.backoff;
     const int attempts = 1 + std::max(0, s.retries);
+    // The caller's work while the platform works: once, whichever attempt gets written.
+    bool waited = false;
+    std::function<void()> once_waiting;
+    if (m.while_waiting)
+      once_waiting = [&] {
+        if (waited) return;
+        waited = true;
+        m.while_waiting();
+      };
 
     for (int attempt = 1; attempt <= attempts; ++attempt) {
       if (attempt > 1) {
@@ -73,7 +83,7 @@ struct WireGateway::State {
         return " [" + m.infno + " msgid " + m.msgid + ", attempt " + std::to_string(attempt) + "/" +
                std::to_string(attempts) + "]";
       };
-      HttpResult h = client->post(kCallServicePath, ctype, body, deadline);
+      HttpResult h = client->post(kCallServicePath, ctype, body, deadline, once_waiting);
 
       if (h.state == SendState::NotSent) {
         last_failed = make(Outcome::Failed, h.error_code, h.error + tag());

@@ -808,5 +808,73 @@ void BM_RoundTrip2304_PluginSqlite(benchmark::State& state) {
 }
 BENCHMARK(BM_RoundTrip2304_PluginSqlite)->ArgName("fsync")->Arg(0)->MinTime(kMinTimeFsync)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
+// The plug-in's own share of a 2304, without any network: the same Service,
+// stay (100 lines, uploaded before) and HIS request as BM_RoundTrip2304_Plugin,
+// but the platform in process (adapter "memory": gateway::MemoryGateway, the
+// simulator's rules without HTTP, XML wire or signing). Same memory ledger and
+// journal. What the plug-in adds over the bare client, minus its adapter.
+void BM_RoundTrip2304_ServiceOnly(benchmark::State& state) {
+  static std::unique_ptr<service::Service> svc;
+  static std::string mdtrt_id, medfee, error;
+  static Rig ids;  // only its msgid()
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const char* t = std::getenv("TMPDIR");
+    const std::string path = std::string(t && *t ? t : "/tmp") + "/yz-roundtrip-bench-memory-" +
+                             std::to_string(::getpid()) + ".xml";
+    {
+      std::ofstream f(path);
+      f << "<yizhan version=\"1\"><hospital fixmedins_code=\"" << kHospital
+        << "\" fixmedins_name=\"示例县人民医院\" admdvs=\"620702\" hosp_lv=\"2\" yz_fee_class=\"county2\"/>"
+        << "<policy dir=\"" << YZ_CONFIG_DIR << "\"/><platform adapter=\"memory\" persons=\"" << kPersons
+        << "\"/><ledger kind=\"memory\"/><log level=\"off\"/></yizhan>";
+    }
+    Status st = service::Service::open(path, svc);
+    std::error_code ec;
+    fs::remove(path, ec);
+    if (!st) {
+      error = "Service::open (memory platform): " + st.code() + " " + st.message();
+      return;
+    }
+    std::string resp;
+    if (call(*svc, request_2401(ids.msgid('A')), resp) != 0) {
+      error = failure("2401", resp);
+      return;
+    }
+    mdtrt_id = element(resp, "mdtrt_id");
+    const std::vector<FeeLine> lines = bench::fee_lines(kLines);
+    if (call(*svc, request_2301(ids.msgid('U'), mdtrt_id, lines), resp) != 0) error = failure("2301", resp);
+    medfee = split_stay(lines).medfee_sumamt.str();
+  });
+  if (!error.empty()) return (void)skip(state, error);
+  std::vector<double> us;
+  us.reserve(1 << 16);
+  std::string fail;
+  for (auto _ : state) {
+    double d = 1e-3;
+    if (fail.empty()) {
+      const std::string req = request_2304(ids.msgid('S'), mdtrt_id, medfee);
+      std::string resp;
+      const auto t0 = Clock::now();
+      const int rc = svc->call(req, resp);
+      d = us_since(t0, Clock::now());
+      const std::string setl_id = element(resp, "setl_id");
+      if (rc != 0) fail = failure("2304", resp);
+      else if (svc->call(request_2305(ids.msgid('R'), setl_id), resp) != 0) fail = failure("2305", resp);
+      else us.push_back(d);
+    }
+    state.SetIterationTime(d * 1e-6);
+  }
+  if (!fail.empty()) {
+    state.SetLabel("FAILED: " + fail);
+    state.counters["failed"] = 1;
+    return;
+  }
+  state.counters["p50_us"] = percentile(us, 0.50);
+  state.counters["p99_us"] = percentile(us, 0.99);
+  state.counters["failed"] = 0;
+}
+BENCHMARK(BM_RoundTrip2304_ServiceOnly)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 }  // namespace yz

@@ -377,7 +377,8 @@ struct HttpsClient::Impl {
   // outlive the coroutine (the caller runs it to its end). Sets
   // conn->reusable when the connection may serve the next call.
   asio::awaitable<void> call(Conn* conn, HttpResult& r, const std::string& target, const std::string& content_type,
-                             const std::string& body_in, Clock::time_point deadline) {
+                             const std::string& body_in, Clock::time_point deadline,
+                             const std::function<void()>* while_waiting) {
     boost::system::error_code ec;
     conn->reusable = false;
     if (!conn->connected && !co_await open(conn, deadline, r)) co_return;
@@ -448,6 +449,15 @@ struct HttpsClient::Impl {
         r.error = "sending to " + where() + " failed: " + ec.message() + " (发送失败)";
       }
       co_return;
+    }
+
+    // The caller's work that does not need the answer, while the server
+    // works on the request (the answer waits in the socket meanwhile).
+    if (while_waiting && *while_waiting) {
+      try {
+        (*while_waiting)();
+      } catch (...) {  // documented not to throw; never let it end the call
+      }
     }
 
     http::response_parser<http::string_body> parser;
@@ -585,7 +595,7 @@ Status HttpsClient::create(const ClientSettings& s, std::unique_ptr<HttpsClient>
 }
 
 HttpResult HttpsClient::post(const std::string& target, const std::string& content_type, const std::string& body,
-                             Clock::time_point deadline) {
+                             Clock::time_point deadline, const std::function<void()>& while_waiting) {
   HttpResult fail;
   try {
     if (Clock::now() >= deadline) {
@@ -599,7 +609,7 @@ HttpResult HttpsClient::post(const std::string& target, const std::string& conte
     HttpResult r;
     bool done = false;
     std::exception_ptr error;
-    asio::co_spawn(conn->ioc, im.call(conn.get(), r, target, content_type, body, deadline),
+    asio::co_spawn(conn->ioc, im.call(conn.get(), r, target, content_type, body, deadline, &while_waiting),
                    [&done, &error](std::exception_ptr e) {
                      done = true;
                      error = e;

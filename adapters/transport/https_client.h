@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -52,8 +53,12 @@ class HttpsClient {
 
   // POSTs `body` to base_url + target, signed. Never throws. The deadline
   // bounds the whole call; each phase also has its own timeout.
+  // `while_waiting`, if given, is called on this thread once the request is
+  // written, before the answer is read (the read timeout starts after it);
+  // not called when the request could not be written. Must not throw.
   HttpResult post(const std::string& target, const std::string& content_type, const std::string& body,
-                  std::chrono::steady_clock::time_point deadline);
+                  std::chrono::steady_clock::time_point deadline,
+                  const std::function<void()>& while_waiting = {});
 
   // Connections opened so far (tests: keep-alive reuse).
   long connections_opened() const;

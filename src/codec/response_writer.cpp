@@ -678,6 +678,25 @@ void write_settlement_output(pugi::xml_node out, const Settlement& s, const std:
   settlement_output(o, s, msgid, setl_id, setl_time);
 }
 
+// A ResponseBuilder's output() is <response><output>: its children are at depth 2.
+constexpr int kBuilderOutputChildDepth = 2;
+
+std::string settlement_output_text(const Settlement& s, const std::string& msgid, const std::string& setl_id,
+                                   const std::string& setl_time) {
+  std::string text;
+  text.reserve(12 << 10);
+  TextOut o(text, kBuilderOutputChildDepth);
+  settlement_output(o, s, msgid, setl_id, setl_time);
+  return text;
+}
+
+bool append_output_text(pugi::xml_node out, std::string text) {
+  ResponseBuilder* b = builder_of(out);
+  if (!b || child_depth(out) != kBuilderOutputChildDepth) return false;
+  add_output_fragment(*b, std::move(text));
+  return true;
+}
+
 std::string write_settlement_output_raw(const Settlement& s, const std::string& msgid, const std::string& setl_id,
                                         const std::string& setl_time) {
   std::string text;

@@ -45,6 +45,15 @@ std::string explain_alert(const Alert& a);
 void write_settlement_output(pugi::xml_node out, const Settlement& s, const std::string& msgid,
                              const std::string& setl_id, const std::string& setl_time);
 
+// The text write_settlement_output writes into a ResponseBuilder's output(),
+// rendered ahead of time (e.g. while the platform works on the request), to
+// be put there later with append_output_text: the same bytes.
+std::string settlement_output_text(const Settlement& s, const std::string& msgid, const std::string& setl_id,
+                                   const std::string& setl_time);
+// Text from settlement_output_text into `out`, the output() of a
+// ResponseBuilder on this thread. False, and nothing added, when it is not.
+bool append_output_text(pugi::xml_node out, std::string text);
+
 // The same output as the ledger keeps it: an <output> element holding it,
 // as pugixml writes that element with format_raw | format_no_declaration (no
 // indentation, "<name/>", control characters as "&#NN;"), written as text.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,12 @@ struct CallMeta {
   std::string opter, opter_name;
   std::string inf_time;         // yyyy-MM-dd HH:mm:ss (the caller's clock)
   std::chrono::milliseconds timeout{5000};  // whole call, all retries included
+  // Work of the caller's that does not need the answer, done while the
+  // platform works on the request: a network adapter calls it once, on the
+  // calling thread, after the request is written and before it reads the
+  // answer (the read's timeout starts after it). It must not throw. An adapter
+  // may never call it (the in-memory one does not): the caller checks.
+  std::function<void()> while_waiting;
 };
 
 struct GatewayResult {

@@ -20,13 +20,20 @@ using gateway::Outcome;
 
 namespace {
 thread_local std::string tl_his_msgid;
-}
+thread_local std::optional<JournalScope::Recorded> tl_recorded;
+}  // namespace
 
-JournalScope::JournalScope(std::string his_msgid) : previous_(std::move(tl_his_msgid)) {
+JournalScope::JournalScope(std::string his_msgid)
+    : previous_(std::move(tl_his_msgid)), previous_recorded_(std::move(tl_recorded)) {
   tl_his_msgid = std::move(his_msgid);
+  tl_recorded.reset();
 }
-JournalScope::~JournalScope() { tl_his_msgid = std::move(previous_); }
+JournalScope::~JournalScope() {
+  tl_his_msgid = std::move(previous_);
+  tl_recorded = std::move(previous_recorded_);
+}
 const std::string& JournalScope::current() { return tl_his_msgid; }
+const JournalScope::Recorded* JournalScope::recorded() { return tl_recorded ? &*tl_recorded : nullptr; }
 
 // ---- CallClaims ---------------------------------------------------------------
 
@@ -165,14 +172,27 @@ std::string render_settlement_output(const Settlement& s, const std::string& med
   return codec::write_settlement_output_raw(s, medins_setl_id, setl_id, setl_time);
 }
 
-std::string fill_settlement_marks(std::string xml, const std::string& setl_id, const std::string& setl_time) {
-  auto put = [&](const char* mark, const std::string& value) {
-    const size_t at = xml.find(mark);
-    if (at != std::string::npos) xml.replace(at, std::string_view(mark).size(), xml_escape(value));
+std::string fill_settlement_marks(std::string_view xml, const std::string& setl_id, const std::string& setl_time) {
+  // The first place of each mark in the template, filled in one pass (one
+  // allocation: the output is some 8 KB and is filled at every settlement).
+  struct Put {
+    size_t at;
+    size_t len;
+    std::string value;
   };
-  put(kSetlIdMark, setl_id);
-  put(kSetlTimeMark, setl_time);
-  return xml;
+  Put puts[2] = {{xml.find(kSetlIdMark), std::string_view(kSetlIdMark).size(), xml_escape(setl_id)},
+                 {xml.find(kSetlTimeMark), std::string_view(kSetlTimeMark).size(), xml_escape(setl_time)}};
+  if (puts[1].at < puts[0].at) std::swap(puts[0], puts[1]);
+  std::string out;
+  out.reserve(xml.size() + puts[0].value.size() + puts[1].value.size());
+  size_t from = 0;
+  for (const Put& p : puts) {
+    if (p.at == std::string_view::npos) continue;
+    out.append(xml.substr(from, p.at - from)).append(p.value);
+    from = p.at + p.len;
+  }
+  out.append(xml.substr(from));
+  return out;
 }
 
 CallEffects settlement_effects(const PlatformCall& c, const std::string& setl_id, const std::string& at,
@@ -264,6 +284,7 @@ GatewayResult JournaledGateway::journaled(const CallMeta& m, PlatformCall c, Sen
         CallMeta um = m;
         um.infno = "2601";
         um.msgid = u.msgid;
+        um.while_waiting = nullptr;  // the caller's work belongs to its own call
         JournalScope scope(u.his_msgid);
         reverse_message(um, u.key, u.detail);
       }
@@ -468,15 +489,26 @@ GatewayResult JournaledGateway::settle(const CallMeta& m, const Settlement& s, s
   for (const FundLine& f : s.funds) h.add(f.fund_pay_type ? f.fund_pay_type : "").add(f.fund_payamt);
   c.request_hash = h.str();
   c.settlement = s;
+  // The output is kept with the pending row: the durable ledger keeps only the
+  // settlement's figures, the output its details (funds, trace, alerts), and
+  // writing it now finds a full disk before anything is sent.
   const std::string& his = JournalScope::current();
   c.output_xml = render_settlement_output(s, his.empty() ? m.msgid : his, kSetlIdMark, kSetlTimeMark);
   setl_id.clear();
-  return journaled(
+  tl_recorded.reset();
+  std::optional<JournalScope::Recorded> noted;
+  GatewayResult r = journaled(
       m, std::move(c), [&](const CallMeta& sm) { return inner_->settle(sm, s, setl_id); }, [&](const PlatformCall& ex) { setl_id = ex.answer; },
       [&](PlatformCall& row, const GatewayResult&) {
         row.answer = setl_id;
+        // A first send records this settlement and this rendering; a resend
+        // (attempts > 1) keeps the earlier attempt's output and time.
+        if (row.attempts == 1) noted = JournalScope::Recorded{row.msgid, setl_id, row.sent_at};
         return settlement_effects(row, setl_id, row.sent_at);  // setl_time: the platform's (the request's time)
       });
+  // Only once the journal holds it (a failed ledger write turns Ok into Unknown).
+  if (r.outcome == Outcome::Ok && noted) tl_recorded = std::move(noted);
+  return r;
 }
 
 GatewayResult JournaledGateway::reverse_settlement(const CallMeta& m, const std::string& setl_id,

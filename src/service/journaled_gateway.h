@@ -35,7 +35,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "gateway/platform_gateway.h"
@@ -53,8 +55,20 @@ class JournalScope {
   JournalScope& operator=(const JournalScope&) = delete;
   static const std::string& current();
 
+  // The settlement a 2304 through the journal recorded on this thread within
+  // the innermost scope, when what it recorded is exactly the settlement the
+  // call was given, answered under its own time (a fresh send: not a replay
+  // of an earlier answer, not a resend keeping an earlier attempt's output).
+  // The caller may then write the HIS output from that settlement with these
+  // marks instead of reading the ledger back. Null otherwise.
+  struct Recorded {
+    std::string msgid, setl_id, setl_time;
+  };
+  static const Recorded* recorded();  // set by JournaledGateway::settle
+
  private:
   std::string previous_;
+  std::optional<Recorded> previous_recorded_;
 };
 
 // Platform msgids being sent or resolved in this process: a call is never
@@ -139,8 +153,9 @@ inline constexpr const char* kErrMsgidReversed = "YZ-MSGID-REVERSED";        // 
 // <output>…</output>, with setl_id and setl_time given (or the marks).
 std::string render_settlement_output(const Settlement& s, const std::string& medins_setl_id,
                                      const std::string& setl_id, const std::string& setl_time);
-// The marks of a rendered output replaced (values XML-escaped).
-std::string fill_settlement_marks(std::string xml, const std::string& setl_id, const std::string& setl_time);
+// The marks of a rendered output replaced (values XML-escaped): the first
+// place of each mark in `xml`.
+std::string fill_settlement_marks(std::string_view xml, const std::string& setl_id, const std::string& setl_time);
 // The effects of a 2304 call `c` found applied as setl_id at `at`: the
 // settlement row (figures, output), the stay settled, the accumulators after.
 CallEffects settlement_effects(const PlatformCall& c, const std::string& setl_id, const std::string& at,

@@ -21,11 +21,17 @@
 namespace yz::service {
 
 std::string system_clock_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  // A settlement asks for the time some six times (envelopes, journal, msgids):
+  // formatted once per second and thread.
+  thread_local std::time_t last = -1;
+  thread_local char buf[32];
+  const std::time_t t = std::time(nullptr);
+  if (t != last) {
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    last = t;
+  }
   return buf;
 }
 

@@ -110,7 +110,10 @@ Status compute_stay(Service::Impl& s, const Envelope& env, Computed& c, bool for
 
   std::vector<FeeLine> inline_lines;
   YZ_TRY(read_fee_lines(s, d, inline_lines));
-  st.lines = c.stay.lines;
+  // The uploaded lines: moved when nothing comes inline (c.stay's own are
+  // needed only to upload inline lines), else copied.
+  if (inline_lines.empty()) st.lines = std::move(c.stay.lines);
+  else st.lines = c.stay.lines;
   for (FeeLine& l : inline_lines) {
     bool uploaded = false;
     for (const FeeLine& o : c.stay.lines) {
@@ -147,6 +150,26 @@ Status reprint(Service::Impl& s, const std::string& pmsgid, pugi::xml_node out) 
   codec::write_settlement_output(out, e->settlement, e->his_msgid.empty() ? e->msgid : e->his_msgid, e->setl_id,
                                  e->setl_time);
   return Status::ok();
+}
+
+// The marks of an output rendered ahead (codec::settlement_output_text) filled
+// with the recorded setl_id and setl_time, when that gives the bytes writing
+// it with them would: each mark once, values with nothing to escape. False
+// (text unusable) otherwise.
+bool fill_output_text(std::string& text, const JournalScope::Recorded& rec) {
+  auto plain = [](const std::string& v) {
+    for (unsigned char ch : v)
+      if (ch < 0x20 || ch == '&' || ch == '<' || ch == '>' || ch == '"' || ch == '\'' || ch == 0x7f) return false;
+    return true;
+  };
+  auto once = [&](const char* mark) {
+    const size_t at = text.find(mark);
+    return at != std::string::npos && text.find(mark, at + 1) == std::string::npos;
+  };
+  if (text.empty() || !plain(rec.setl_id) || !plain(rec.setl_time) || !once(kSetlIdMark) || !once(kSetlTimeMark))
+    return false;
+  text = fill_settlement_marks(text, rec.setl_id, rec.setl_time);
+  return true;
 }
 
 // Earlier attempts of this HIS msgid (a retry after a crash, a -1 or a -2).
@@ -236,14 +259,23 @@ Status tx_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   if (!c.inline_lines.empty()) YZ_TRY(upload_lines(s, e, s.internal_msgid(), c.stay, c.inline_lines));
 
   std::string setl_id;
-  gateway::GatewayResult r = s.gateway->settle(s.meta(e, "2304", pmsgid), c.settlement, setl_id);
+  // The HIS output, with the marks for setl_id and setl_time, rendered while
+  // the platform works on the request (if the adapter waits on a network).
+  std::string his_text;
+  auto settle_at_platform = [&] {
+    his_text.clear();
+    gateway::CallMeta m = s.meta(e, "2304", pmsgid);
+    m.while_waiting = [&] { his_text = codec::settlement_output_text(c.settlement, env.msgid, kSetlIdMark, kSetlTimeMark); };
+    return s.gateway->settle(m, c.settlement, setl_id);
+  };
+  gateway::GatewayResult r = settle_at_platform();
   if (r.outcome == gateway::Outcome::Rejected && r.err_code == "YZ-PLATFORM-ACCUM") {
     // The platform's accumulators moved since our 1101 (another cashier
     // station settled this person): refresh them and compute once more,
     // under a new platform msgid (the platform has answered this one).
     YZ_TRY(price_stay(s, env, c));
     pmsgid = s.internal_msgid();
-    r = s.gateway->settle(s.meta(e, "2304", pmsgid), c.settlement, setl_id);
+    r = settle_at_platform();
   }
   if (r.outcome == gateway::Outcome::Unknown && s.ledger->journaled()) {
     // No answer: ask the platform (5203); if it does not have the settlement,
@@ -258,7 +290,15 @@ Status tx_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   }
   YZ_TRY(from_gateway(r, "结算"));
   // The journal recorded the settlement with its answer (figures, output,
-  // the stay settled, the accumulators): print what it holds.
+  // the stay settled, the accumulators). When it recorded this very
+  // settlement on a first send, its output is written from it (the same bytes
+  // as the recorded text); otherwise it is printed from the ledger.
+  const JournalScope::Recorded* rec = JournalScope::recorded();
+  if (rec && rec->msgid == pmsgid && rec->setl_id == setl_id) {
+    if (!fill_output_text(his_text, *rec) || !codec::append_output_text(out, std::move(his_text)))
+      codec::write_settlement_output(out, c.settlement, env.msgid, rec->setl_id, rec->setl_time);
+    return Status::ok();
+  }
   return still_unknown(reprint(s, pmsgid, out));
 }
 

@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "codec/response_writer.h"
 #include "service/plugin_config.h"
 #include "service/reconcile.h"
 #include "service/service.h"
@@ -515,6 +516,54 @@ TEST_P(ReconDayTest, ReconFaultRefusals) {
   EXPECT_TRUE(again.reversed);
   EXPECT_EQ(again.reverse_time, "2023-11-05 09:00:00");
   EXPECT_EQ(server_->snapshot().data().seq, 1u);
+}
+
+// Over HTTPS the plug-in renders the HIS output while the platform works on
+// the 2304 (CallMeta::while_waiting) and fills in setl_id and setl_time when
+// the answer comes: the bytes must be those of the output the ledger recorded
+// (what a reprint from the ledger gives), in XML and in JSON mode.
+std::string output_part(const std::string& response) {
+  const size_t a = response.find("<output>"), b = response.rfind("</output>");
+  return a == std::string::npos || b == std::string::npos ? std::string() : response.substr(a, b - a);
+}
+
+TEST_P(ReconDayTest, FirstAnswerOverHttpsIsTheOutputTheLedgerRecorded) {
+  ASSERT_NO_FATAL_FAILURE(open_service());
+  pugi::xml_document d;
+  ASSERT_EQ(call("2401", std::string("<psn_no>") + kPlain1 + "</psn_no><insutype>390</insutype><med_type>21</med_type>"
+                 "<begntime>2023-11-01</begntime>", d), 0) << err(d);
+  const std::string mdtrt = output(d).child("result").child_value("mdtrt_id");
+  ASSERT_EQ(call("2301", "<mdtrt_id>" + mdtrt + "</mdtrt_id><feedetail><feedetl_sn>1</feedetl_sn>"
+                 "<med_list_codg>X1</med_list_codg><chrgitm_lv>01</chrgitm_lv><det_item_fee_sumamt>5000.00"
+                 "</det_item_fee_sumamt></feedetail>", d), 0) << err(d);
+  set_time("2023-11-05 10:11:12");
+  const std::string req = request("2304", std::string("<psn_no>") + kPlain1 + "</psn_no><mdtrt_id>" + mdtrt +
+                                              "</mdtrt_id><insutype>390</insutype><med_type>21</med_type>"
+                                              "<begndate>2023-11-01</begndate><enddate>2023-11-05</enddate>"
+                                              "<dscg_maindiag_code>K35.800</dscg_maindiag_code>"
+                                              "<medfee_sumamt>5000.00</medfee_sumamt>");
+  std::string first;
+  ASSERT_EQ(svc_->call(req, first), 0) << first;
+  ASSERT_TRUE(d.load_string(first.c_str()));
+  const pugi::xml_node si = output(d).child("setlinfo");
+  EXPECT_STREQ(si.child_value("hifp_pay"), "3600.00");  // (5000.00 - 500.00) x 80%
+  EXPECT_STREQ(si.child_value("setl_time"), "2023-11-05 10:11:12");
+  const std::string setl_id = si.child_value("setl_id");
+  ASSERT_FALSE(setl_id.empty());
+
+  service::SqliteLedgerOptions lo;
+  lo.read_only = true;
+  std::unique_ptr<service::Ledger> ledger;
+  Status st = service::make_sqlite_ledger(dir_ + "/ledger.db", lo, ledger);
+  ASSERT_TRUE(st.is_ok()) << st.code() << " " << st.message();
+  std::optional<service::SettlementEntry> e;
+  ASSERT_TRUE(ledger->get_settlement(setl_id, e).is_ok());
+  ASSERT_TRUE(e);
+  codec::ResponseBuilder b(0, "", "", "M", "T", "T");
+  ASSERT_TRUE(codec::append_output_xml(b.output(), e->output_xml));
+  const std::string recorded = output_part(b.str());
+  ASSERT_FALSE(recorded.empty());
+  EXPECT_EQ(output_part(first), recorded);
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, ReconDayTest, ::testing::Values("xml", "json"));

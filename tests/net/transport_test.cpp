@@ -516,6 +516,41 @@ TEST_F(TransportTest, GoodCallsReuseOneKeepAliveConnection) {
   }
 }
 
+// The caller's work while the server works: once per call, on the caller's
+// thread, and not at all when nothing could be sent.
+TEST_F(TransportTest, WhileWaitingRunsOnceAfterTheRequestIsWritten) {
+  std::atomic<int> handled{0};
+  ServerOptions o = serving(c_->server);
+  o.handler = [&](const Req& r) {
+    ++handled;
+    return Answer{200, "echo:" + r.body, "text/plain"};
+  };
+  TestServer srv(o);
+  auto c = client(settings(srv.port()));
+  int runs = 0;
+  const std::thread::id me = std::this_thread::get_id();
+  bool on_caller = true;
+  const std::function<void()> work = [&] {
+    ++runs;
+    on_caller = on_caller && std::this_thread::get_id() == me;
+  };
+  HttpResult r = c->post("/fsi/api/rsfComIfsService/callService", "application/xml; charset=UTF-8", "x",
+                         Clock::now() + 3000ms, work);
+  ASSERT_EQ(r.state, SendState::Answered) << r.error_code << " " << r.error;
+  EXPECT_EQ(r.body, "echo:x");
+  EXPECT_EQ(runs, 1);
+  EXPECT_TRUE(on_caller);
+  EXPECT_EQ(handled.load(), 1);
+
+  // Nothing listening: never written, never run.
+  auto dead = client(settings(free_port()));
+  runs = 0;
+  r = dead->post("/fsi/api/rsfComIfsService/callService", "application/xml; charset=UTF-8", "x",
+                 Clock::now() + 1000ms, work);
+  EXPECT_EQ(r.state, SendState::NotSent);
+  EXPECT_EQ(runs, 0);
+}
+
 TEST_F(TransportTest, SignatureHeadersVerifyWithTheSecret) {
   TestServer srv(serving(c_->server));
   auto c = client(settings(srv.port()));
@@ -809,9 +844,13 @@ TEST_F(WireGatewayTest, RetriesAfter503WithTheSameBytes) {
   TestServer srv(o);
   auto g = gateway(srv.port());
   std::string sign_no;
-  auto res = g->sign_in(meta("H62070200001202311221530450001"), sign_no);
+  auto m = meta("H62070200001202311221530450001");
+  int waited = 0;  // the caller's work while the platform works: once, not once per attempt
+  m.while_waiting = [&] { ++waited; };
+  auto res = g->sign_in(m, sign_no);
   EXPECT_EQ(res.outcome, Outcome::Ok) << res.err_code << " " << res.err_msg;
   EXPECT_EQ(sign_no, "SIGN-42");
+  EXPECT_EQ(waited, 1);
   auto reqs = srv.requests();
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[0].body, reqs[1].body);  // same bytes, so the same msgid

@@ -28,7 +28,9 @@
 #include <string>
 #include <thread>
 
+#include "codec/response_writer.h"
 #include "gateway/memory_gateway.h"
+#include "service/journaled_gateway.h"
 #include "service/ledger.h"
 #include "service/reconcile.h"
 #include "service/service.h"
@@ -321,6 +323,48 @@ TEST(Recovery, SettlementSurvivesRestartAndARetryAnswersTheSame) {
   ASSERT_TRUE(a.ledger->get_accum(kPsn, 2023, acc).is_ok());
   ASSERT_TRUE(acc);
   EXPECT_EQ(acc->accum, platform->accum(kPsn, 2023));
+}
+
+// A first-send 2304 writes its HIS output from the settlement it computed
+// (tx_settle.cpp, JournalScope::recorded) instead of reading the ledger back:
+// the bytes must be those of the output the ledger recorded, which is what a
+// later reprint (a retry whose response was not kept) gives.
+std::string output_part(const std::string& response) {
+  const size_t a = response.find("<output>"), b = response.rfind("</output>");
+  return a == std::string::npos || b == std::string::npos ? std::string() : response.substr(a, b - a);
+}
+
+TEST(Recovery, SettlementMarksAreFilledOnceEachEscaped) {
+  const std::string id = kSetlIdMark, at = kSetlTimeMark;
+  EXPECT_EQ(fill_settlement_marks("<a>" + id + "</a><b>" + at + "</b>", "S&1", "2023-10-20 10:00:00"),
+            "<a>S&amp;1</a><b>2023-10-20 10:00:00</b>");
+  // The time before the id; a second mark of the same kind stays as it is.
+  EXPECT_EQ(fill_settlement_marks("<b>" + at + "</b><a>" + id + "</a>" + id, "S1", "<t>"),
+            "<b>&lt;t&gt;</b><a>S1</a>" + id);
+  EXPECT_EQ(fill_settlement_marks("<a>" + id + "</a>", "S1", "T"), "<a>S1</a>");  // no time mark
+  EXPECT_EQ(fill_settlement_marks("<x/>", "S1", "T"), "<x/>");
+}
+
+TEST(Recovery, FirstAnswerIsTheOutputTheLedgerRecorded) {
+  TempDir dir;
+  auto platform = new_platform();
+  Station a(dir.file("a.db"), *platform);
+  const std::string mdtrt = a.admit();
+  a.upload(mdtrt);
+  *a.now = "2023-10-20 11:22:33";
+  const std::string m = a.msgid();
+  pugi::xml_document d;
+  std::string first;
+  ASSERT_EQ(a.call(Station::settle_req(m, mdtrt), d, &first), 0) << d.child("response").child_value("err_msg");
+  EXPECT_STREQ(setlinfo(d).child_value("setl_time"), "2023-10-20 11:22:33");  // the request's time, not inf_time
+  std::optional<SettlementEntry> e;
+  ASSERT_TRUE(a.ledger->find_settlement_by_msgid(m, e).is_ok());
+  ASSERT_TRUE(e);
+  codec::ResponseBuilder b(0, "", "", m, "2023-10-20 10:00:00", "2023-10-20 11:22:33");
+  ASSERT_TRUE(codec::append_output_xml(b.output(), e->output_xml));
+  const std::string reprinted = output_part(b.str());
+  ASSERT_FALSE(reprinted.empty());
+  EXPECT_EQ(output_part(first), reprinted);
 }
 
 // A settlement and a reversal whose answers were lost just before midnight
