@@ -316,6 +316,7 @@ struct Rig {
   std::unique_ptr<adapters::WireGateway> wire_gw;    // the plug-in's adapter alone (transport + XML)
   wire::PlatformRequest req1101, req2304;  // what the plug-in posted (decoded)
   size_t body1101 = 0, body2304 = 0;       // their sizes
+  std::string answer1101, answer2304;      // the simulator's answers to them (the last bare round's)
   uint64_t seq = 0;
 
   std::string msgid(char tag) {
@@ -467,6 +468,8 @@ std::string bare_round(Rig& r, double& us) {
   if (!e2.empty()) return "bare 2304: " + e2;
   if (a1101.result_int() != 200 || a1101.body().find("<infcode>0</infcode>") == std::string::npos)
     return "bare 1101 refused: " + a1101.body().substr(0, 300);
+  r.answer1101 = a1101.body();
+  r.answer2304 = a2304.body();
   wire::PlatformResponse pr;
   if (Status st = wire::decode_response(*r.codec, "2304", a2304.body(), pr); !st || !pr.result.ok())
     return "bare 2304 refused: " + pr.result.err_code + " " + pr.result.err_msg + " " + a2304.body().substr(0, 300);
@@ -807,6 +810,33 @@ void BM_RoundTrip2304_PluginSqlite(benchmark::State& state) {
   common_counters(state, r);
 }
 BENCHMARK(BM_RoundTrip2304_PluginSqlite)->ArgName("fsync")->Arg(0)->MinTime(kMinTimeFsync)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+// The adapter's own share (what wire_* adds to https_*), without the network:
+// the plug-in's 1101 and 2304 encoded (wire::encode_request) and the
+// simulator's answers to them decoded (wire::decode_response), XML.
+void BM_RoundTrip2304_WireCodecOnly(benchmark::State& state) {
+  Rig& r = rig(false);
+  if (!r.error.empty()) return (void)skip(state, r.error);
+  if (r.answer1101.empty() || r.answer2304.empty()) return (void)skip(state, "no answers captured");
+  size_t bytes = 0;
+  for (auto _ : state) {
+    const std::string b1 = wire::encode_request(*r.codec, r.req1101);
+    wire::PlatformResponse p1;
+    const Status s1 = wire::decode_response(*r.codec, "1101", r.answer1101, p1);
+    const std::string b2 = wire::encode_request(*r.codec, r.req2304);
+    wire::PlatformResponse p2;
+    const Status s2 = wire::decode_response(*r.codec, "2304", r.answer2304, p2);
+    if (!s1 || !s2) {
+      state.SkipWithError("decode failed");
+      break;
+    }
+    bytes += b1.size() + b2.size() + r.answer1101.size() + r.answer2304.size();
+    benchmark::DoNotOptimize(p2);
+  }
+  state.SetBytesProcessed(int64_t(bytes));
+  state.counters["answer_bytes"] = double(r.answer1101.size() + r.answer2304.size());
+}
+BENCHMARK(BM_RoundTrip2304_WireCodecOnly)->Unit(benchmark::kMicrosecond);
 
 // The plug-in's own share of a 2304, without any network: the same Service,
 // stay (100 lines, uploaded before) and HIS request as BM_RoundTrip2304_Plugin,

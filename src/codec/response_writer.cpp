@@ -31,9 +31,9 @@ struct StringWriter : pugi::xml_writer {
 // Control characters are not XML 1.0: skipped rather than written as &#N;.
 constexpr unsigned kFormat = pugi::format_indent | pugi::format_skip_control_chars;
 
-std::string serialise(const pugi::xml_document& doc, bool declaration) {
+std::string serialise(const pugi::xml_document& doc, bool declaration, size_t reserve = 16 << 10) {
   StringWriter w;
-  w.out.reserve(16 << 10);  // a 2303 of a long stay is ~10 KB: grown at most once or twice
+  w.out.reserve(reserve);  // a 2303 of a long stay is ~10 KB: grown at most once or twice
   if (declaration) w.out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   doc.save(w, "  ", kFormat | pugi::format_no_declaration, pugi::encoding_utf8);
   return std::move(w.out);
@@ -752,7 +752,8 @@ ResponseBuilder::~ResponseBuilder() {
 }
 
 std::string ResponseBuilder::str() const {
-  std::string xml = serialise(*doc_, false);
+  // With fragments (settlement outputs as text) the document is the envelope and a few nodes.
+  std::string xml = serialise(*doc_, false, fragments_.empty() ? 16 << 10 : 1 << 10);
   if (fragments_.empty()) return xml;
   // Each placeholder "<?yz-fragment N?>" (text cannot hold "<?": it is
   // escaped) stands on its own line, as the fragment's first element does:

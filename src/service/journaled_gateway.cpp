@@ -196,7 +196,7 @@ std::string fill_settlement_marks(std::string_view xml, const std::string& setl_
 }
 
 CallEffects settlement_effects(const PlatformCall& c, const std::string& setl_id, const std::string& at,
-                               bool reversed, const std::string& reverse_setl_id) {
+                               bool reversed, const std::string& reverse_setl_id, std::optional<Settlement>* prepared) {
   CallEffects fx;
   fx.at = at;
   if (!c.settlement) return fx;
@@ -208,7 +208,8 @@ CallEffects settlement_effects(const PlatformCall& c, const std::string& setl_id
   e.msgid = c.msgid;
   e.his_msgid = c.his_msgid;
   e.setl_time = at;
-  e.settlement = s;
+  if (prepared && *prepared) e.settlement = std::move(**prepared);
+  else e.settlement = s;
   e.reversed = reversed;
   e.reverse_setl_id = reverse_setl_id;
   e.output_xml = fill_settlement_marks(c.output_xml, setl_id, at);
@@ -348,7 +349,7 @@ GatewayResult JournaledGateway::journaled(const CallMeta& m, PlatformCall c, Sen
       c.state = CallState::Unknown;
       break;
   }
-  if (Status st = ledger_.journal_update(c, fx); !st) {
+  if (Status st = ledger_.journal_update(c, std::move(fx)); !st) {
     if (r.outcome == Outcome::Ok || r.outcome == Outcome::Unknown)
       return {Outcome::Unknown, kErrLedgerUnrecorded,
               "医保平台已收到交易 " + c.infno + "（msgid " + c.msgid + "），但本地账本无法记录其结果: " + st.message() +
@@ -496,15 +497,25 @@ GatewayResult JournaledGateway::settle(const CallMeta& m, const Settlement& s, s
   c.output_xml = render_settlement_output(s, his.empty() ? m.msgid : his, kSetlIdMark, kSetlTimeMark);
   setl_id.clear();
   tl_recorded.reset();
+  // While the platform works on it: the settlement row's own copy of the
+  // figures (recording the answer then only moves it in), then the caller's work.
+  std::optional<Settlement> prepared;
+  CallMeta jm = m;
+  jm.while_waiting = [&] {
+    prepared = s;
+    if (m.while_waiting) m.while_waiting();
+  };
   std::optional<JournalScope::Recorded> noted;
   GatewayResult r = journaled(
-      m, std::move(c), [&](const CallMeta& sm) { return inner_->settle(sm, s, setl_id); }, [&](const PlatformCall& ex) { setl_id = ex.answer; },
+      jm, std::move(c), [&](const CallMeta& sm) { return inner_->settle(sm, s, setl_id); }, [&](const PlatformCall& ex) { setl_id = ex.answer; },
       [&](PlatformCall& row, const GatewayResult&) {
         row.answer = setl_id;
         // A first send records this settlement and this rendering; a resend
         // (attempts > 1) keeps the earlier attempt's output and time.
         if (row.attempts == 1) noted = JournalScope::Recorded{row.msgid, setl_id, row.sent_at};
-        return settlement_effects(row, setl_id, row.sent_at);  // setl_time: the platform's (the request's time)
+        // setl_time: the platform's (the request's time). The row's settlement
+        // is `s` (a resend's too: journaled() keeps this call's settlement).
+        return settlement_effects(row, setl_id, row.sent_at, false, "", &prepared);
       });
   // Only once the journal holds it (a failed ledger write turns Ok into Unknown).
   if (r.outcome == Outcome::Ok && noted) tl_recorded = std::move(noted);

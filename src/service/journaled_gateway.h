@@ -158,8 +158,11 @@ std::string render_settlement_output(const Settlement& s, const std::string& med
 std::string fill_settlement_marks(std::string_view xml, const std::string& setl_id, const std::string& setl_time);
 // The effects of a 2304 call `c` found applied as setl_id at `at`: the
 // settlement row (figures, output), the stay settled, the accumulators after.
+// `prepared`, if it holds a copy of c's settlement, is moved into the row
+// instead of copying it again.
 CallEffects settlement_effects(const PlatformCall& c, const std::string& setl_id, const std::string& at,
-                               bool reversed = false, const std::string& reverse_setl_id = "");
+                               bool reversed = false, const std::string& reverse_setl_id = "",
+                               std::optional<Settlement>* prepared = nullptr);
 // The effects of reversing settlement e (2305 answered, or 2601 of its 2304).
 CallEffects reversal_effects(const SettlementEntry& e, const std::string& reverse_setl_id, const std::string& source,
                              const std::string& msgid, const std::string& at);

@@ -198,7 +198,8 @@ class Ledger {
   // Stores c's mutable fields (state, outcome, err_*, answer, detail,
   // resolution, attempts, answered_at, resolved_at) and applies fx, in one
   // transaction; with `log`, adds it to the recovery log in the same one.
-  virtual Status journal_update(const PlatformCall& c, const CallEffects& fx, const RecoveryEntry* log = nullptr);
+  // fx by value: a ledger that keeps rows in memory moves them in.
+  virtual Status journal_update(const PlatformCall& c, CallEffects fx, const RecoveryEntry* log = nullptr);
   virtual Status find_call(const std::string& msgid, std::optional<PlatformCall>& out);
   // In sending order (oldest first).
   virtual Status list_calls(const CallQuery& q, std::vector<PlatformCall>& out);

@@ -33,7 +33,7 @@ Status Ledger::journal_sent(const PlatformCall&, std::optional<PlatformCall>& ex
   return Status::ok();
 }
 
-Status Ledger::journal_update(const PlatformCall&, const CallEffects& fx, const RecoveryEntry*) {
+Status Ledger::journal_update(const PlatformCall&, CallEffects fx, const RecoveryEntry*) {
   return apply_effects_plain(*this, fx);
 }
 

@@ -118,7 +118,7 @@ class MemoryLedger : public Ledger {
     return Status::ok();
   }
 
-  Status journal_update(const PlatformCall& c, const CallEffects& fx, const RecoveryEntry* log) override {
+  Status journal_update(const PlatformCall& c, CallEffects fx, const RecoveryEntry* log) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = calls_.find(c.msgid);
     if (it == calls_.end()) return Status::error("YZ-LEDGER-IO", "账本中没有平台交易 " + c.msgid);
@@ -230,7 +230,7 @@ class MemoryLedger : public Ledger {
   }
 
   // settlements_[e.setl_id] = e, and the msgid index kept with it.
-  void store_settlement(const SettlementEntry& e) {
+  void store_settlement(SettlementEntry e) {
     auto it = settlements_.find(e.setl_id);
     if (it != settlements_.end() && it->second.msgid != e.msgid) {
       auto old = by_msgid_.find(it->second.msgid);
@@ -239,8 +239,9 @@ class MemoryLedger : public Ledger {
         if (old->second.empty()) by_msgid_.erase(old);
       }
     }
-    settlements_[e.setl_id] = e;
     by_msgid_[e.msgid].insert(e.setl_id);
+    const std::string id = e.setl_id;
+    settlements_[id] = std::move(e);
   }
 
   bool put_accum_locked(const AccumRecord& a) {
@@ -251,9 +252,12 @@ class MemoryLedger : public Ledger {
     return true;
   }
 
-  // The effects of a call, under mu_ (atomic with its answer).
-  void apply(const CallEffects& fx) {
-    if (fx.insert_stay) stays_[fx.insert_stay->mdtrt_id] = *fx.insert_stay;
+  // The effects of a call, under mu_ (atomic with its answer); its rows moved in.
+  void apply(CallEffects& fx) {
+    if (fx.insert_stay) {
+      const std::string id = fx.insert_stay->mdtrt_id;
+      stays_[id] = std::move(*fx.insert_stay);
+    }
     if (!fx.stay_id.empty()) {
       auto st = stays_.find(fx.stay_id);
       if (st != stays_.end()) {
@@ -274,7 +278,7 @@ class MemoryLedger : public Ledger {
         }
       }
     }
-    if (fx.new_settlement) store_settlement(*fx.new_settlement);
+    if (fx.new_settlement) store_settlement(std::move(*fx.new_settlement));
     if (!fx.reversed_setl_id.empty()) {
       auto e = settlements_.find(fx.reversed_setl_id);
       if (e != settlements_.end() && !e->second.reversed) {

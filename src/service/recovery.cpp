@@ -109,7 +109,7 @@ Status resolve_2304(Service::Impl& s, Envelope& env, const PlatformCall& c) {
     fx.at = at;
     RecoveryEntry log{0, at, c.msgid, c.infno, "5203", done.resolution, "setl_id " + found.setl_id};
     forget_note(s, c.msgid);
-    return s.ledger->journal_update(done, fx, &log);
+    return s.ledger->journal_update(done, std::move(fx), &log);
   }
   const bool absent = q.ok() || (q.outcome == Outcome::Rejected &&
                                  (q.err_code == "YZ-PLATFORM-NOT-FOUND" || q.err_code == "YZ-PLATFORM-STAY"));
@@ -147,7 +147,7 @@ Status resolve_2305(Service::Impl& s, Envelope& env, const PlatformCall& c) {
   RecoveryEntry log{0, at, c.msgid, c.infno, "5203", done.resolution,
                     q.ok() ? (found.reversed ? "reverse_setl_id " + found.reverse_setl_id : "结算未撤销") : q.err_msg};
   forget_note(s, c.msgid);
-  return s.ledger->journal_update(done, fx, &log);
+  return s.ledger->journal_update(done, std::move(fx), &log);
 }
 
 // A 2601 whose answer was lost: the same msgid again.

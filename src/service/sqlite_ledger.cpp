@@ -345,7 +345,7 @@ class SqliteLedger : public Ledger {
     });
   }
 
-  Status journal_update(const PlatformCall& c, const CallEffects& fx, const RecoveryEntry* log) override {
+  Status journal_update(const PlatformCall& c, CallEffects fx, const RecoveryEntry* log) override {
     std::lock_guard<std::mutex> lock(mu_);
     return write_tx("记录平台应答", [&]() -> Status {
       Stmt s = stmt(

@@ -167,12 +167,12 @@ class FlakyResponses : public Ledger {
   bool journaled() const override { return in_->journaled(); }
   Status journal_sent(const PlatformCall& c, std::optional<PlatformCall>& e) override { return in_->journal_sent(c, e); }
   int fail_updates = 0;  // the next n journal answers cannot be written (a disk error after sending)
-  Status journal_update(const PlatformCall& c, const CallEffects& fx, const RecoveryEntry* log) override {
+  Status journal_update(const PlatformCall& c, CallEffects fx, const RecoveryEntry* log) override {
     if (fail_updates > 0) {
       --fail_updates;
       return Status::error("YZ-LEDGER-IO", "simulated write failure");
     }
-    return in_->journal_update(c, fx, log);
+    return in_->journal_update(c, std::move(fx), log);
   }
   Status find_call(const std::string& m, std::optional<PlatformCall>& o) override { return in_->find_call(m, o); }
   Status list_calls(const CallQuery& q, std::vector<PlatformCall>& o) override { return in_->list_calls(q, o); }
