@@ -7,10 +7,9 @@
 # Any sanitizer report fails the test that raised it: ASan and LSan halt, and
 # UBSan is built with -fno-sanitize-recover=all (and halts at run time too).
 # YZ_PROPERTY_STAYS (default here 20000) asks the property tests for fewer
-# random stays per region under the sanitizers. Note: tests/unit/property_test.cpp
-# currently never runs fewer than 100,000 (it reads the variable as a soak
-# setting), so today they run 100,000 a region, about 35 s each under ASan;
-# the whole ctest run takes about 2 minutes on 2 cores.
+# random stays per region under the sanitizers (each stay is some 5x slower
+# there); the normal build's ctest, in the same test command, runs 100,000 a
+# region.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
