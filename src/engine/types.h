@@ -21,6 +21,7 @@ struct Identity {
   std::string psn_idet_type;
   Date begntime;
   std::optional<Date> endtime;  // nullopt = open
+  bool operator==(const Identity&) const = default;
 };
 
 struct Person {
@@ -30,6 +31,7 @@ struct Person {
   bool mental_disability = false;
   int resident_tier = 1;
   std::vector<Identity> identities;
+  bool operator==(const Person&) const = default;  // every field: the engine's whole input about the person
 };
 
 struct Hospital {

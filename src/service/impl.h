@@ -6,9 +6,11 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "codec/strict_xml.h"
@@ -39,6 +41,12 @@ struct Service::Impl {
 
   std::mutex sign_mu;
   std::string sign_no;  // from 9001; empty until signed in
+
+  // What the last 1101 of each (psn_no, year) answered: a 2304 settles ahead
+  // on it while its own 1101 is on the way, and keeps that result only if the
+  // answer is the same (tx_settle.cpp). Cleared when it grows past 4096.
+  std::mutex persons_mu;
+  std::map<std::pair<std::string, int>, gateway::PersonInfo> last_persons;
 
   // Calls for the same mdtrt_id (or msgid) are serialised on a stripe.
   std::array<std::mutex, 64> stripes;
@@ -104,7 +112,11 @@ Status upload_lines(Service::Impl& s, const Envelope& env, const std::string& ms
                     const std::vector<FeeLine>& lines);
 
 // Shared by 1101, 2401, 2303/2304: the person from the platform for a year.
+// `while_waiting`: the caller's work while the platform answers
+// (gateway::CallMeta::while_waiting; may never run).
 Status query_person(Service::Impl& s, const Envelope& env, const std::string& psn_no, int year,
-                    gateway::PersonInfo& out);
+                    gateway::PersonInfo& out, const std::function<void()>& while_waiting = {});
+// What the last 1101 answered for (psn_no, year), if any.
+std::optional<gateway::PersonInfo> last_person(Service::Impl& s, const std::string& psn_no, int year);
 
 }  // namespace yz::service

@@ -21,16 +21,31 @@ using gateway::Outcome;
 namespace {
 thread_local std::string tl_his_msgid;
 thread_local std::optional<JournalScope::Recorded> tl_recorded;
+thread_local std::optional<JournalScope::Prepared> tl_prepared;
 }  // namespace
 
 JournalScope::JournalScope(std::string his_msgid)
-    : previous_(std::move(tl_his_msgid)), previous_recorded_(std::move(tl_recorded)) {
+    : previous_(std::move(tl_his_msgid)),
+      previous_recorded_(std::move(tl_recorded)),
+      previous_prepared_(std::move(tl_prepared)) {
   tl_his_msgid = std::move(his_msgid);
   tl_recorded.reset();
+  tl_prepared.reset();
 }
 JournalScope::~JournalScope() {
   tl_his_msgid = std::move(previous_);
   tl_recorded = std::move(previous_recorded_);
+  tl_prepared = std::move(previous_prepared_);
+}
+void JournalScope::prepare_output(const Settlement* for_settlement, std::string msgid, std::string output_xml) {
+  tl_prepared = Prepared{for_settlement, std::move(msgid), std::move(output_xml)};
+}
+void JournalScope::clear_prepared() { tl_prepared.reset(); }
+bool JournalScope::take_prepared_output(const Settlement* s, const std::string& msgid, std::string& out) {
+  const bool ok = tl_prepared && tl_prepared->for_settlement == s && tl_prepared->msgid == msgid;
+  if (ok) out = std::move(tl_prepared->output_xml);
+  tl_prepared.reset();  // used once, whatever it was for
+  return ok;
 }
 const std::string& JournalScope::current() { return tl_his_msgid; }
 const JournalScope::Recorded* JournalScope::recorded() { return tl_recorded ? &*tl_recorded : nullptr; }
@@ -494,7 +509,9 @@ GatewayResult JournaledGateway::settle(const CallMeta& m, const Settlement& s, s
   // settlement's figures, the output its details (funds, trace, alerts), and
   // writing it now finds a full disk before anything is sent.
   const std::string& his = JournalScope::current();
-  c.output_xml = render_settlement_output(s, his.empty() ? m.msgid : his, kSetlIdMark, kSetlTimeMark);
+  const std::string& medins_setl_id = his.empty() ? m.msgid : his;
+  if (!JournalScope::take_prepared_output(&s, medins_setl_id, c.output_xml))
+    c.output_xml = render_settlement_output(s, medins_setl_id, kSetlIdMark, kSetlTimeMark);
   setl_id.clear();
   tl_recorded.reset();
   // While the platform works on it: the settlement row's own copy of the

@@ -66,9 +66,23 @@ class JournalScope {
   };
   static const Recorded* recorded();  // set by JournaledGateway::settle
 
+  // An output (render_settlement_output with the marks, under HIS msgid
+  // `msgid`) rendered ahead for the Settlement object at `for_settlement`:
+  // the next JournaledGateway::settle of that object under that msgid takes
+  // it instead of rendering again. The caller drops it (clear_prepared)
+  // whenever that object is computed again.
+  struct Prepared {
+    const Settlement* for_settlement;
+    std::string msgid, output_xml;
+  };
+  static void prepare_output(const Settlement* for_settlement, std::string msgid, std::string output_xml);
+  static void clear_prepared();
+  static bool take_prepared_output(const Settlement* s, const std::string& msgid, std::string& out);
+
  private:
   std::string previous_;
   std::optional<Recorded> previous_recorded_;
+  std::optional<Prepared> previous_prepared_;
 };
 
 // Platform msgids being sent or resolved in this process: a call is never

@@ -34,12 +34,13 @@ Status tx_9002(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
 }
 
 Status query_person(Service::Impl& s, const Envelope& env, const std::string& psn_no, int year,
-                    gateway::PersonInfo& out) {
+                    gateway::PersonInfo& out, const std::function<void()>& while_waiting) {
   // Asked without insuplc_admdvs: the person's insured region is what we learn
   // here, and the caller compares it with the HIS's claim (YZ-INPUT-INSUPLC).
   Envelope e = env;
   e.insuplc_admdvs.clear();
   gateway::CallMeta m = s.meta(e, "1101", s.internal_msgid());
+  m.while_waiting = while_waiting;
   gateway::GatewayResult r = s.gateway->query_person(m, psn_no, year, out);
   if (r.outcome == gateway::Outcome::Rejected && r.err_code == "YZ-PLATFORM-SIGN") {
     // The platform forgot our sign-in (restart): sign in again once.
@@ -50,6 +51,7 @@ Status query_person(Service::Impl& s, const Envelope& env, const std::string& ps
     std::string sign_no;
     YZ_TRY(s.ensure_signed_in(env, sign_no));
     m = s.meta(e, "1101", s.internal_msgid());
+    m.while_waiting = while_waiting;
     r = s.gateway->query_person(m, psn_no, year, out);
   }
   // A read: an unanswered one changed nothing, so it is not an unknown outcome.
@@ -61,7 +63,19 @@ Status query_person(Service::Impl& s, const Envelope& env, const std::string& ps
     bool changed = false;
     YZ_TRY(s.ledger->put_accum(AccumRecord{psn_no, out.accum, "1101", m.msgid, s.clock()}, changed));
   }
+  {
+    std::lock_guard<std::mutex> lock(s.persons_mu);
+    if (s.last_persons.size() >= 4096) s.last_persons.clear();
+    s.last_persons[{psn_no, year}] = out;
+  }
   return Status::ok();
+}
+
+std::optional<gateway::PersonInfo> last_person(Service::Impl& s, const std::string& psn_no, int year) {
+  std::lock_guard<std::mutex> lock(s.persons_mu);
+  auto it = s.last_persons.find({psn_no, year});
+  if (it == s.last_persons.end()) return std::nullopt;
+  return it->second;
 }
 
 namespace {

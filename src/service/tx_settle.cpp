@@ -59,12 +59,54 @@ Status settle_open_calls_of_stay(Service::Impl& s, const std::string& mdtrt_id) 
   return Status::ok();
 }
 
+// The accumulators exactly as given (pools in the same order, none added or
+// left out): YearAccum's == counts an absent pool as zero, but the
+// settlement carries them as they were, into its output and its request.
+bool same_pools_exactly(const std::vector<NamedAmount>& a, const std::vector<NamedAmount>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].name != b[i].name || a[i].amount != b[i].amount) return false;
+  return true;
+}
+bool same_accum_exactly(const YearAccum& a, const YearAccum& b) {
+  return a == b && same_pools_exactly(a.basic_paid, b.basic_paid) && same_pools_exactly(a.ma_paid, b.ma_paid);
+}
+
+// Everything the engine reads of a 1101 answer.
+bool same_engine_input(const gateway::PersonInfo& a, const gateway::PersonInfo& b) {
+  return a.person == b.person && a.insuplc_admdvs == b.insuplc_admdvs && same_accum_exactly(a.accum, b.accum);
+}
+
 // The person and accumulators from the platform (1101), then the engine.
-Status price_stay(Service::Impl& s, const Envelope& env, Computed& c) {
-  YZ_TRY(query_person(s, env, c.stay.psn_no, c.engine_stay.enddate.y, c.person));
+// While the 1101 is on the way (an adapter on a network), the engine runs on
+// what the last 1101 of this person answered (a 2303 seconds before, usually)
+// and, for a settlement, its output for the journal is rendered; that result
+// is kept only if the answer is the same as that one in everything the engine
+// reads (the engine is a pure function of it), else computed again.
+Status price_stay(Service::Impl& s, const Envelope& env, Computed& c, bool for_settlement) {
+  if (for_settlement) JournalScope::clear_prepared();  // c.settlement is computed again
+  const int year = c.engine_stay.enddate.y;
+  std::optional<gateway::PersonInfo> last = last_person(s, c.stay.psn_no, year);
+  std::optional<Settlement> ahead;
+  std::string ahead_output;
+  auto work_ahead = [&] {
+    if (!last || ahead) return;
+    Settlement r;
+    SettleRequest req{last->insuplc_admdvs, &last->person, &s.cfg.hospital, &c.engine_stay, last->accum};
+    if (!settle(s.registry, req, r)) return;  // an error is found again below, on the answer
+    if (for_settlement) ahead_output = render_settlement_output(r, env.msgid, kSetlIdMark, kSetlTimeMark);
+    ahead = std::move(r);
+  };
+  YZ_TRY(query_person(s, env, c.stay.psn_no, year, c.person, work_ahead));
   if (!env.insuplc_admdvs.empty() && env.insuplc_admdvs != c.person.insuplc_admdvs)
     return Status::error("YZ-INPUT-INSUPLC", "参保地 insuplc_admdvs " + env.insuplc_admdvs + " 与医保平台登记的 " +
                                                  c.person.insuplc_admdvs + " 不一致");
+  if (ahead && same_engine_input(*last, c.person)) {
+    c.settlement = std::move(*ahead);
+    if (for_settlement && !ahead_output.empty())
+      JournalScope::prepare_output(&c.settlement, env.msgid, std::move(ahead_output));
+    return Status::ok();
+  }
   SettleRequest req{c.person.insuplc_admdvs, &c.person.person, &s.cfg.hospital, &c.engine_stay, c.person.accum};
   return settle(s.registry, req, c.settlement);
 }
@@ -134,7 +176,7 @@ Status compute_stay(Service::Impl& s, const Envelope& env, Computed& c, bool for
     return Status::error("YZ-INPUT-SUMAMT", "medfee_sumamt " + declared.str() + " 与费用明细合计 " +
                                                 total.medfee_sumamt.str() + " 不一致");
 
-  return price_stay(s, env, c);
+  return price_stay(s, env, c, for_settlement);
 }
 
 // The settlement the ledger holds for platform msgid `pmsgid`, as the 2304
@@ -273,7 +315,7 @@ Status tx_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
     // The platform's accumulators moved since our 1101 (another cashier
     // station settled this person): refresh them and compute once more,
     // under a new platform msgid (the platform has answered this one).
-    YZ_TRY(price_stay(s, env, c));
+    YZ_TRY(price_stay(s, env, c, true));
     pmsgid = s.internal_msgid();
     r = settle_at_platform();
   }

@@ -566,6 +566,74 @@ TEST_P(ReconDayTest, FirstAnswerOverHttpsIsTheOutputTheLedgerRecorded) {
   EXPECT_EQ(output_part(first), recorded);
 }
 
+// While its 1101 is on the way, a 2304 settles ahead on what the last 1101
+// of the person answered (tx_settle.cpp price_stay) and keeps that only if
+// the answer is the same. Here it is not: stay A is pre-settled (2303), then
+// stay B of the same person is settled, then A. The last 1101 the plug-in saw
+// before A's 2304 (B's own) has the accumulators before B; A's 1101 answers
+// them after B. Gansu, level 2 (REFERENCE-PARAMS.md): deductible 500.00,
+// basic 80%; critical illness on the year's base (inscp - hifp) above
+// 5000.00 at 60%.
+//   B, 30000.00: hifp = (30000.00 - 500.00) x 80% = 23600.00; base 6400.00;
+//                hifmi = 60% x (6400.00 - 5000.00) = 840.00; cash 5560.00
+//   A,  5000.00: hifp = (5000.00 - 500.00) x 80% = 3600.00; base 1400.00
+//                before B (the 2303): 1400.00 < 5000.00, hifmi 0.00, cash 1400.00
+//                after B: year base 6400.00 -> 7800.00,
+//                hifmi = 60% x 2800.00 - 60% x 1400.00 = 840.00, cash 560.00
+TEST_P(ReconDayTest, SettlingAheadIsDroppedWhenThePlatformsAccumulatorsMoved) {
+  ASSERT_NO_FATAL_FAILURE(open_service());
+  pugi::xml_document d;
+  auto admit = [&](const std::string& fee) {
+    EXPECT_EQ(call("2401", std::string("<psn_no>") + kPlain1 + "</psn_no><insutype>390</insutype><med_type>21</med_type>"
+                   "<begntime>2023-11-01</begntime>", d), 0) << err(d);
+    const std::string mdtrt = output(d).child("result").child_value("mdtrt_id");
+    EXPECT_EQ(call("2301", "<mdtrt_id>" + mdtrt + "</mdtrt_id><feedetail><feedetl_sn>1</feedetl_sn>"
+                   "<med_list_codg>X1</med_list_codg><chrgitm_lv>01</chrgitm_lv><det_item_fee_sumamt>" + fee +
+                   "</det_item_fee_sumamt></feedetail>", d), 0) << err(d);
+    return mdtrt;
+  };
+  auto data = [&](const std::string& mdtrt, const std::string& fee) {
+    return std::string("<psn_no>") + kPlain1 + "</psn_no><mdtrt_id>" + mdtrt +
+           "</mdtrt_id><insutype>390</insutype><med_type>21</med_type><begndate>2023-11-01</begndate>"
+           "<enddate>2023-11-05</enddate><dscg_maindiag_code>K35.800</dscg_maindiag_code><medfee_sumamt>" + fee +
+           "</medfee_sumamt>";
+  };
+  const std::string a = admit("5000.00");
+  ASSERT_EQ(call("2303", data(a, "5000.00"), d), 0) << err(d);
+  EXPECT_STREQ(output(d).child("setlinfo").child_value("hifmi_pay"), "0.00");
+  const std::string b = admit("30000.00");
+  ASSERT_EQ(call("2304", data(b, "30000.00"), d), 0) << err(d);
+  EXPECT_STREQ(output(d).child("setlinfo").child_value("hifp_pay"), "23600.00");
+  EXPECT_STREQ(output(d).child("setlinfo").child_value("hifmi_pay"), "840.00");
+  EXPECT_STREQ(output(d).child("setlinfo").child_value("psn_cash_pay"), "5560.00");
+  // A's 2304: one 1101 and one 2304 at the platform. Had the result computed
+  // ahead been kept, the platform would have refused it (its accumulators
+  // moved: YZ-PLATFORM-ACCUM) and the plug-in sent a second 2304.
+  const int n1101 = server_->requests("1101"), n2304 = server_->requests("2304");
+  std::string raw;
+  ASSERT_EQ(svc_->call(request("2304", data(a, "5000.00")), raw), 0) << raw;
+  EXPECT_EQ(server_->requests("1101") - n1101, 1);
+  EXPECT_EQ(server_->requests("2304") - n2304, 1);
+  ASSERT_TRUE(d.load_string(raw.c_str()));
+  const pugi::xml_node si = output(d).child("setlinfo");
+  EXPECT_STREQ(si.child_value("hifp_pay"), "3600.00");
+  EXPECT_STREQ(si.child_value("hifmi_pay"), "840.00");
+  EXPECT_STREQ(si.child_value("psn_cash_pay"), "560.00");
+  // What the ledger recorded is that settlement too.
+  service::SqliteLedgerOptions lo;
+  lo.read_only = true;
+  std::unique_ptr<service::Ledger> ledger;
+  Status st = service::make_sqlite_ledger(dir_ + "/ledger.db", lo, ledger);
+  ASSERT_TRUE(st.is_ok()) << st.code() << " " << st.message();
+  std::optional<service::SettlementEntry> e;
+  ASSERT_TRUE(ledger->get_settlement(si.child_value("setl_id"), e).is_ok());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->settlement.hifmi_pay, Fen::yuan(840));
+  codec::ResponseBuilder rb(0, "", "", "M", "T", "T");
+  ASSERT_TRUE(codec::append_output_xml(rb.output(), e->output_xml));
+  EXPECT_EQ(output_part(raw), output_part(rb.str()));
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, ReconDayTest, ::testing::Values("xml", "json"));
 
 }  // namespace
