@@ -41,6 +41,11 @@
 //   BM_RoundTrip2304_PluginSqlite/fsync:0  the plug-in with the durable SQLite ledger (WAL, synchronous=FULL:
 //                                       the 2304 journaled before it leaves and with its answer): the cost of
 //                                       durability on top of the transport
+//   BM_RoundTrip2304_WireCodecOnly      the adapter's share without the network: the plug-in's 1101 and 2304
+//                                       encoded, the simulator's answers to them decoded (XML)
+//   BM_RoundTrip2304_ServiceOnly        the service's share without the network: the same Service, stay and
+//                                       request over the in-process platform (adapter "memory"); nothing runs
+//                                       while waiting there (CallMeta::while_waiting is a network adapter's)
 //
 // F = 1: the simulator's default, its journal fdatasync'd at every request
 // (the 1101 too); F = 0: no fsync (on this VM the disk's sync dominates).
