@@ -213,6 +213,23 @@ class ReconDayTest : public ::testing::TestWithParam<std::string> {
     ASSERT_EQ(call("2305", "<setl_id>" + setl_id + "</setl_id>", d), 0) << err(d);
   }
 
+  // The settlement the ledger recorded (read beside the running plug-in) and
+  // a response holding its output as a reprint from the ledger puts it.
+  void recorded(const std::string& setl_id, service::SettlementEntry& out, std::string& response) {
+    service::SqliteLedgerOptions lo;
+    lo.read_only = true;
+    std::unique_ptr<service::Ledger> ledger;
+    Status st = service::make_sqlite_ledger(dir_ + "/ledger.db", lo, ledger);
+    ASSERT_TRUE(st.is_ok()) << st.code() << " " << st.message();
+    std::optional<service::SettlementEntry> e;
+    ASSERT_TRUE(ledger->get_settlement(setl_id, e).is_ok());
+    ASSERT_TRUE(e) << setl_id;
+    codec::ResponseBuilder b(0, "", "", "M", "T", "T");
+    ASSERT_TRUE(codec::append_output_xml(b.output(), e->output_xml));
+    response = b.str();
+    out = std::move(*e);
+  }
+
   static std::string err(pugi::xml_document& d) {
     return std::string(d.child("response").child_value("err_code")) + " " + d.child("response").child_value("err_msg");
   }
@@ -551,19 +568,11 @@ TEST_P(ReconDayTest, FirstAnswerOverHttpsIsTheOutputTheLedgerRecorded) {
   const std::string setl_id = si.child_value("setl_id");
   ASSERT_FALSE(setl_id.empty());
 
-  service::SqliteLedgerOptions lo;
-  lo.read_only = true;
-  std::unique_ptr<service::Ledger> ledger;
-  Status st = service::make_sqlite_ledger(dir_ + "/ledger.db", lo, ledger);
-  ASSERT_TRUE(st.is_ok()) << st.code() << " " << st.message();
-  std::optional<service::SettlementEntry> e;
-  ASSERT_TRUE(ledger->get_settlement(setl_id, e).is_ok());
-  ASSERT_TRUE(e);
-  codec::ResponseBuilder b(0, "", "", "M", "T", "T");
-  ASSERT_TRUE(codec::append_output_xml(b.output(), e->output_xml));
-  const std::string recorded = output_part(b.str());
-  ASSERT_FALSE(recorded.empty());
-  EXPECT_EQ(output_part(first), recorded);
+  service::SettlementEntry e;
+  std::string reprinted;
+  ASSERT_NO_FATAL_FAILURE(recorded(setl_id, e, reprinted));
+  ASSERT_FALSE(output_part(reprinted).empty());
+  EXPECT_EQ(output_part(first), output_part(reprinted));
 }
 
 // While its 1101 is on the way, a 2304 settles ahead on what the last 1101
@@ -620,18 +629,11 @@ TEST_P(ReconDayTest, SettlingAheadIsDroppedWhenThePlatformsAccumulatorsMoved) {
   EXPECT_STREQ(si.child_value("hifmi_pay"), "840.00");
   EXPECT_STREQ(si.child_value("psn_cash_pay"), "560.00");
   // What the ledger recorded is that settlement too.
-  service::SqliteLedgerOptions lo;
-  lo.read_only = true;
-  std::unique_ptr<service::Ledger> ledger;
-  Status st = service::make_sqlite_ledger(dir_ + "/ledger.db", lo, ledger);
-  ASSERT_TRUE(st.is_ok()) << st.code() << " " << st.message();
-  std::optional<service::SettlementEntry> e;
-  ASSERT_TRUE(ledger->get_settlement(si.child_value("setl_id"), e).is_ok());
-  ASSERT_TRUE(e);
-  EXPECT_EQ(e->settlement.hifmi_pay, Fen::yuan(840));
-  codec::ResponseBuilder rb(0, "", "", "M", "T", "T");
-  ASSERT_TRUE(codec::append_output_xml(rb.output(), e->output_xml));
-  EXPECT_EQ(output_part(raw), output_part(rb.str()));
+  service::SettlementEntry e;
+  std::string reprinted;
+  ASSERT_NO_FATAL_FAILURE(recorded(si.child_value("setl_id"), e, reprinted));
+  EXPECT_EQ(e.settlement.hifmi_pay, Fen::yuan(840));
+  EXPECT_EQ(output_part(raw), output_part(reprinted));
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, ReconDayTest, ::testing::Values("xml", "json"));
