@@ -54,8 +54,11 @@ class HttpsClient {
   // POSTs `body` to base_url + target, signed. Never throws. The deadline
   // bounds the whole call; each phase also has its own timeout.
   // `while_waiting`, if given, is called on this thread once the request is
-  // written, before the answer is read (the read timeout starts after it);
-  // not called when the request could not be written. Must not throw.
+  // written, before the answer is read: the read timeout starts after it, the
+  // call's deadline does not (the work is some tens of µs). Never called
+  // when the request could not be written (the call may still end NotSent
+  // after it, when the server refuses the connection at the first read).
+  // Must not throw.
   HttpResult post(const std::string& target, const std::string& content_type, const std::string& body,
                   std::chrono::steady_clock::time_point deadline,
                   const std::function<void()>& while_waiting = {});

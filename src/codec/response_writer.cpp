@@ -690,6 +690,21 @@ std::string settlement_output_text(const Settlement& s, const std::string& msgid
   return text;
 }
 
+bool output_text_reads_back_the_same(std::string_view t) {
+  if (t.find('\r') != std::string_view::npos) return false;
+  // Text values escape '<' and '>', so every '>' ends a tag here.
+  for (size_t i = t.find('>'); i != std::string_view::npos; i = t.find('>', i + 1)) {
+    const size_t lt = t.rfind('<', i);
+    const bool opening = lt != std::string_view::npos && lt + 1 < i && t[lt + 1] != '/' && t[lt + 1] != '?' &&
+                         t[lt + 1] != '!' && t[i - 1] != '/';
+    if (!opening) continue;
+    size_t j = i + 1;
+    while (j < t.size() && (t[j] == ' ' || t[j] == '\t' || t[j] == '\n')) ++j;
+    if (t.compare(j, 2, "</") == 0) return false;
+  }
+  return true;
+}
+
 bool append_output_text(pugi::xml_node out, std::string text) {
   ResponseBuilder* b = builder_of(out);
   if (!b || child_depth(out) != kBuilderOutputChildDepth) return false;

@@ -53,6 +53,12 @@ std::string settlement_output_text(const Settlement& s, const std::string& msgid
 // Text from settlement_output_text into `out`, the output() of a
 // ResponseBuilder on this thread. False, and nothing added, when it is not.
 bool append_output_text(pugi::xml_node out, std::string text);
+// Whether output text written this way is what a reprint of the ledger's copy
+// gives (append_output_xml reads it as pugixml does: an element holding only
+// whitespace, or nothing, becomes "<name />", CR becomes LF): no CR, and no
+// element opened and closed with only whitespace between. Values that break
+// it (blank, cut short by a NUL, with CR) come from odd platform answers.
+bool output_text_reads_back_the_same(std::string_view text);
 
 // The same output as the ledger keeps it: an <output> element holding it,
 // as pugixml writes that element with format_raw | format_no_declaration (no

@@ -66,7 +66,13 @@ Status query_person(Service::Impl& s, const Envelope& env, const std::string& ps
   {
     std::lock_guard<std::mutex> lock(s.persons_mu);
     if (s.last_persons.size() >= 4096) s.last_persons.clear();
-    s.last_persons[{psn_no, year}] = out;
+    gateway::PersonInfo& kept = s.last_persons[{psn_no, year}];
+    kept = out;
+    // Only what the engine reads is kept: not the name, sex, birth date, ID number.
+    kept.psn_name.clear();
+    kept.gend.clear();
+    kept.brdy.clear();
+    kept.certno.clear();
   }
   return Status::ok();
 }

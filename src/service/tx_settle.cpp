@@ -195,9 +195,9 @@ Status reprint(Service::Impl& s, const std::string& pmsgid, pugi::xml_node out) 
 }
 
 // The marks of an output rendered ahead (codec::settlement_output_text) filled
-// with the recorded setl_id and setl_time, when that gives the bytes writing
-// it with them would: each mark once, values with nothing to escape. False
-// (text unusable) otherwise.
+// with the recorded setl_id and setl_time, when that gives the bytes a reprint
+// from the ledger would: each mark once, values with nothing to escape, and
+// text that reads back as written. False (text unusable) otherwise.
 bool fill_output_text(std::string& text, const JournalScope::Recorded& rec) {
   auto plain = [](const std::string& v) {
     for (unsigned char ch : v)
@@ -208,7 +208,8 @@ bool fill_output_text(std::string& text, const JournalScope::Recorded& rec) {
     const size_t at = text.find(mark);
     return at != std::string::npos && text.find(mark, at + 1) == std::string::npos;
   };
-  if (text.empty() || !plain(rec.setl_id) || !plain(rec.setl_time) || !once(kSetlIdMark) || !once(kSetlTimeMark))
+  if (text.empty() || !plain(rec.setl_id) || !plain(rec.setl_time) || !once(kSetlIdMark) || !once(kSetlTimeMark) ||
+      !codec::output_text_reads_back_the_same(text))
     return false;
   text = fill_settlement_marks(text, rec.setl_id, rec.setl_time);
   return true;
@@ -333,13 +334,14 @@ Status tx_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   YZ_TRY(from_gateway(r, "结算"));
   // The journal recorded the settlement with its answer (figures, output,
   // the stay settled, the accumulators). When it recorded this very
-  // settlement on a first send, its output is written from it (the same bytes
-  // as the recorded text); otherwise it is printed from the ledger.
+  // settlement on a first send, its output is written from it (the bytes a
+  // reprint of the recorded text gives: fill_output_text); otherwise it is
+  // printed from the ledger.
   const JournalScope::Recorded* rec = JournalScope::recorded();
   if (rec && rec->msgid == pmsgid && rec->setl_id == setl_id) {
-    if (!fill_output_text(his_text, *rec) || !codec::append_output_text(out, std::move(his_text)))
-      codec::write_settlement_output(out, c.settlement, env.msgid, rec->setl_id, rec->setl_time);
-    return Status::ok();
+    if (his_text.empty())  // no wait ran (the in-memory adapter): rendered now
+      his_text = codec::settlement_output_text(c.settlement, env.msgid, kSetlIdMark, kSetlTimeMark);
+    if (fill_output_text(his_text, *rec) && codec::append_output_text(out, std::move(his_text))) return Status::ok();
   }
   return still_unknown(reprint(s, pmsgid, out));
 }

@@ -577,3 +577,28 @@ TEST(ResponseWriterText, SameBytesAsPugixmlOnHostileSettlements) {
 
 }  // namespace
 }  // namespace yz::codec
+
+// A 2304's first answer is written from the settlement, a retry's from the
+// ledger's copy read back (append_output_xml, pugixml's reading): the first
+// is used only when it reads back the same (tx_settle.cpp fill_output_text).
+TEST(ResponseWriterText, OutputTextReadsBackTheSameUnlessBlankEmptyOrCr) {
+  using yz::codec::output_text_reads_back_the_same;
+  const std::string ok = "\n    <setlinfo>\n      <setl_id>S1</setl_id>\n      <psn_name>张 三</psn_name>\n"
+                         "      <note />\n    </setlinfo>\n    <yz_monitor />\n";
+  EXPECT_TRUE(output_text_reads_back_the_same(ok));
+  EXPECT_TRUE(output_text_reads_back_the_same("<a> x </a>"));   // leading/trailing blanks around text are kept
+  EXPECT_TRUE(output_text_reads_back_the_same("<a>x\ny</a>"));  // LF kept
+  EXPECT_FALSE(output_text_reads_back_the_same("<a> </a>"));    // blank: read back as <a />
+  EXPECT_FALSE(output_text_reads_back_the_same("<a>\n</a>"));
+  EXPECT_FALSE(output_text_reads_back_the_same("<a></a>"));     // a value cut to nothing at a NUL
+  EXPECT_FALSE(output_text_reads_back_the_same("<a>x\ry</a>")); // CR: read back as LF
+  EXPECT_FALSE(output_text_reads_back_the_same(ok + "    <b>\t</b>\n"));
+  // Each against pugixml: parse the element, write it back the way the response does.
+  for (const std::string t : {"<a> x </a>", "<a> </a>", "<a></a>", "<a>x\ry</a>"}) {
+    pugi::xml_document d;
+    ASSERT_TRUE(d.load_string(t.c_str()));
+    std::ostringstream o;
+    d.first_child().print(o, "", pugi::format_raw);
+    EXPECT_EQ(o.str() == t, output_text_reads_back_the_same(t)) << t;
+  }
+}
