@@ -59,8 +59,8 @@ class JournalScope {
   // the innermost scope, when what it recorded is exactly the settlement the
   // call was given, answered under its own time (a fresh send: not a replay
   // of an earlier answer, not a resend keeping an earlier attempt's output).
-  // The caller may then write the HIS output from that settlement with these
-  // marks instead of reading the ledger back. Null otherwise.
+  // The caller may then write the HIS output from that settlement with this
+  // setl_id and setl_time instead of reading the ledger back. Null otherwise.
   struct Recorded {
     std::string msgid, setl_id, setl_time;
   };

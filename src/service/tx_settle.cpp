@@ -305,10 +305,13 @@ Status tx_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   // The HIS output, with the marks for setl_id and setl_time, rendered while
   // the platform works on the request (if the adapter waits on a network).
   std::string his_text;
+  auto render_his_text = [&] {
+    his_text = codec::settlement_output_text(c.settlement, env.msgid, kSetlIdMark, kSetlTimeMark);
+  };
   auto settle_at_platform = [&] {
     his_text.clear();
     gateway::CallMeta m = s.meta(e, "2304", pmsgid);
-    m.while_waiting = [&] { his_text = codec::settlement_output_text(c.settlement, env.msgid, kSetlIdMark, kSetlTimeMark); };
+    m.while_waiting = render_his_text;
     return s.gateway->settle(m, c.settlement, setl_id);
   };
   gateway::GatewayResult r = settle_at_platform();
@@ -339,8 +342,7 @@ Status tx_2304(Service::Impl& s, const Envelope& env, pugi::xml_node out) {
   // printed from the ledger.
   const JournalScope::Recorded* rec = JournalScope::recorded();
   if (rec && rec->msgid == pmsgid && rec->setl_id == setl_id) {
-    if (his_text.empty())  // no wait ran (the in-memory adapter): rendered now
-      his_text = codec::settlement_output_text(c.settlement, env.msgid, kSetlIdMark, kSetlTimeMark);
+    if (his_text.empty()) render_his_text();  // no wait ran (the in-memory adapter): rendered now
     if (fill_output_text(his_text, *rec) && codec::append_output_text(out, std::move(his_text))) return Status::ok();
   }
   return still_unknown(reprint(s, pmsgid, out));
